@@ -1,0 +1,3 @@
+export * from "./emotions.js";
+export * from "./image.js";
+export * from "./dataset.js";
