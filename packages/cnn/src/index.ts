@@ -1,1 +1,10 @@
-export {};
+export * from "./architectures.js";
+export * from "./model-card.js";
+export * from "./model-io.js";
+export * from "./inference.js";
+export * from "./losses.js";
+export * from "./train.js";
+export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOptions } from "./progress.js";
+export { initBackend, describeBackend, type BackendInfo, type BackendName } from "./backend/index.js";
+export * from "./cnn-model.js";
+export * from "./experiments.js";

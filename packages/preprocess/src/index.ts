@@ -1,3 +1,29 @@
+/**
+ * Browser-safe entry of `@fer/preprocess`: contracts and pure-TypeScript image operations on plain typed arrays.
+ * No sharp, no `node:` imports. Decoding, encoding and dataset loaders live in `@fer/preprocess/node`.
+ */
 export * from "./emotions.js";
 export * from "./image.js";
 export * from "./dataset.js";
+export * from "./errors.js";
+export { assertImage, assertGray } from "./image-check.js";
+export { toGray } from "./gray.js";
+export { resize, type ResizeMethod, type ResizeOptions } from "./resize.js";
+export { cropBox, expandBox, type CropOptions } from "./crop.js";
+export { mirror } from "./mirror.js";
+export { equalizeHist, equalizeHistInto } from "./equalize-hist.js";
+export { clahe, createClahe, type ClaheOptions, type ClaheFn } from "./clahe.js";
+export { prepareFace, prepareFaces, prepareFaceBytes, mirrorFaces, assertPreprocessSpec, type PreprocessSpec } from "./prepare-face.js";
+export { stratifiedSplit, type SplitOptions } from "./split.js";
+export { seededRandom, shuffleInPlace } from "./random.js";
+export { subsetDataset, concatDatasets, classCounts } from "./dataset-ops.js";
+export {
+  findUnhelpfulImages,
+  findDuplicateGroups,
+  findCrossDuplicates,
+  faceStats,
+  type UnhelpfulImage,
+  type UnhelpfulKind,
+  type UnhelpfulOptions,
+  type FaceStats,
+} from "./unhelpful.js";

@@ -1,0 +1,176 @@
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
+import { ARCHITECTURES, isArchitecture } from "./architectures.js";
+import { describeBackend, initBackend } from "./backend/index.js";
+import { evaluateCnn, loadCnn } from "./cnn-model.js";
+import { createProgressBar } from "./progress.js";
+import { formatExperimentTable, runExperimentTable } from "./experiments.js";
+import { trainCnn, TrainOptionsError } from "./train.js";
+
+/** Loads a `<root>/<class>/*` folder with a progress bar, reporting skipped files on stderr. */
+export async function loadFolderWithProgress(root: string, label = "loading"): Promise<FaceDataset> {
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  const { dataset, problems } = await loadFolderDataset(root, {
+    onProgress: (done, total) => {
+      bar ??= createProgressBar({ label: `${label} ${root}`, total, unit: "img" });
+      bar.update(done);
+    },
+  });
+  bar?.finish();
+  for (const p of problems) process.stderr.write(`skipped ${p.file}: ${p.error.message}\n`);
+  return dataset;
+}
+
+/** Keeps at most `perClass` images of each class (first ones in load order), for quick runs. */
+export function limitPerClass(data: FaceDataset, perClass: number): FaceDataset {
+  const seen = new Array<number>(data.classes.length).fill(0);
+  const keep: number[] = [];
+  for (let i = 0; i < data.count; i++) {
+    const l = data.labels[i] as number;
+    if ((seen[l] as number) < perClass) {
+      seen[l] = (seen[l] as number) + 1;
+      keep.push(i);
+    }
+  }
+  return subsetDataset(data, keep);
+}
+
+function fail(message: string): number {
+  process.stderr.write(`error: ${message}\n`);
+  return 2;
+}
+
+const TRAIN_HELP = `fer train --data DIR --out DIR [options]
+  Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
+  --arch A..G            architecture (default F)
+  --epochs N             epochs (default 30)
+  --batch N              batch size (default 64)
+  --lr X                 Adam learning rate (default 0.001)
+  --seed N               seed of split, init and batch order (default 42)
+  --no-mirror            do not add mirrored copies
+  --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
+  --final-fit            train on train+validation, keep the last epoch
+  --resume               continue from DIR/checkpoint
+  --max-epochs-this-run N  stop after N epochs (resume later)
+  --limit-per-class N    use at most N images per class (quick runs)
+  --backend NAME         tensorflow | wasm | cpu (default: auto)`;
+
+/** `fer train`: trains a CNN, writing checkpoints, log.json and best/ (model + card) into --out. */
+export async function train(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: "string" },
+      out: { type: "string" },
+      arch: { type: "string", default: "F" },
+      epochs: { type: "string", default: "30" },
+      batch: { type: "string", default: "64" },
+      lr: { type: "string", default: "0.001" },
+      seed: { type: "string", default: "42" },
+      "no-mirror": { type: "boolean", default: false },
+      contrast: { type: "string", default: "none" },
+      "final-fit": { type: "boolean", default: false },
+      resume: { type: "boolean", default: false },
+      "max-epochs-this-run": { type: "string" },
+      "limit-per-class": { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${TRAIN_HELP}\n`);
+    return 0;
+  }
+  if (values.data === undefined || values.out === undefined) return fail(`--data and --out are required\n${TRAIN_HELP}`);
+  if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ARCHITECTURES.join(", ")}`);
+  const contrast = values.contrast;
+  if (contrast !== "none" && contrast !== "equalizeHist" && contrast !== "clahe") return fail("--contrast must be none, equalizeHist or clahe");
+  const backend = await initBackend(values.backend !== undefined ? { backend: values.backend as "wasm" } : {});
+  process.stderr.write(`backend: ${describeBackend(backend)}\n`);
+  let data = await loadFolderWithProgress(resolve(values.data));
+  if (values["limit-per-class"] !== undefined) data = limitPerClass(data, Number(values["limit-per-class"]));
+  try {
+    const result = await trainCnn(data, {
+      architecture: values.arch,
+      outDir: resolve(values.out),
+      epochs: Number(values.epochs),
+      batchSize: Number(values.batch),
+      learningRate: Number(values.lr),
+      seed: Number(values.seed),
+      mirror: !values["no-mirror"],
+      contrast,
+      finalFit: values["final-fit"],
+      resume: values.resume,
+      source: resolve(values.data),
+      ...(values["max-epochs-this-run"] !== undefined ? { maxEpochsThisRun: Number(values["max-epochs-this-run"]) } : {}),
+    });
+    const m = result.card.metrics;
+    process.stdout.write(
+      `${result.complete ? "done" : "paused (resume with --resume)"}: best epoch ${result.card.training.bestEpoch}, ` +
+        `validation accuracy ${m.validationAccuracy === undefined ? "n/a" : (m.validationAccuracy * 100).toFixed(2) + "%"}, model in ${result.bestDir}\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof TrainOptionsError) return fail(e.message);
+    throw e;
+  }
+}
+
+/** `fer cnn-eval --model DIR --data DIR [--json]`: accuracy of a trained CNN on a labelled folder. */
+export async function cnnEval(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { model: { type: "string" }, data: { type: "string" }, json: { type: "boolean", default: false } },
+  });
+  if (values.model === undefined || values.data === undefined) return fail("usage: fer cnn-eval --model DIR --data DIR [--json]");
+  const cnn = await loadCnn(resolve(values.model));
+  const data = await loadFolderWithProgress(resolve(values.data));
+  const started = performance.now();
+  const { accuracy } = await evaluateCnn(cnn, data);
+  const msPerFace = (performance.now() - started) / Math.max(data.count, 1);
+  const backend = await initBackend();
+  cnn.dispose();
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name })}\n`);
+  } else {
+    process.stdout.write(`${data.count} images: accuracy ${(accuracy * 100).toFixed(2)}%, ${msPerFace.toFixed(2)} ms/face on ${describeBackend(backend)}\n`);
+  }
+  return 0;
+}
+
+/** `fer cnn-experiments`: the study's architecture or preprocessing table, N runs per row. */
+export async function cnnExperiments(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: "string" },
+      out: { type: "string" },
+      table: { type: "string", default: "architectures" },
+      runs: { type: "string", default: "3" },
+      epochs: { type: "string", default: "10" },
+      batch: { type: "string", default: "64" },
+      "limit-per-class": { type: "string" },
+      only: { type: "string", multiple: true },
+    },
+  });
+  const usage = "usage: fer cnn-experiments --data DIR --out DIR [--table architectures|preprocessing] [--runs N] [--epochs N] [--limit-per-class N] [--only NAME]...";
+  if (values.data === undefined || values.out === undefined) return fail(usage);
+  if (values.table !== "architectures" && values.table !== "preprocessing") return fail(usage);
+  let data = await loadFolderWithProgress(resolve(values.data));
+  if (values["limit-per-class"] !== undefined) data = limitPerClass(data, Number(values["limit-per-class"]));
+  const backend = await initBackend();
+  const rows = await runExperimentTable(data, {
+    table: values.table,
+    runs: Number(values.runs),
+    epochs: Number(values.epochs),
+    batchSize: Number(values.batch),
+    outDir: resolve(values.out),
+    ...(values.only !== undefined ? { only: values.only } : {}),
+  });
+  process.stdout.write(
+    `${values.table} table: ${values.runs} runs x ${values.epochs} epochs on ${data.count} images, validation accuracy (%), ${describeBackend(backend)}\n` +
+      `${formatExperimentTable(rows)}\n`,
+  );
+  return 0;
+}

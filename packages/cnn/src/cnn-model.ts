@@ -1,0 +1,80 @@
+import * as tfl from "@tensorflow/tfjs-layers";
+import { prepareFaces, type FaceDataset } from "@fer/preprocess";
+import { initBackend } from "./backend/index.js";
+import type { FeatureLayer } from "./architectures.js";
+import { accuracy, argmaxRows, extractFeatures, runBatched } from "./inference.js";
+import type { ModelCard } from "./model-card.js";
+import { loadLayersModel, readModelCard } from "./model-io.js";
+
+/** A trained CNN with its card: every input goes through the card's preprocessing first. */
+export interface FerCnn {
+  readonly card: ModelCard;
+  readonly model: tfl.LayersModel;
+  /** Raw outputs (softmax probabilities for A–E, linear scores for F/G) of `count` size×size gray faces. */
+  scores(pixels: Uint8Array, count: number): Promise<Float32Array>;
+  /** 64-d features of the first or second Dense layer for `count` size×size gray faces, [count, 64]. */
+  features(pixels: Uint8Array, count: number, layer: FeatureLayer): Promise<Float32Array>;
+  /** Predicted class index per face. */
+  predict(pixels: Uint8Array, count: number): Promise<Uint8Array>;
+  /** Frees the model's weights. */
+  dispose(): void;
+}
+
+/** Thrown when a dataset does not fit a model (other image size or classes). */
+export class DatasetMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatasetMismatchError";
+  }
+}
+
+/** Loads a model folder written by the trainer (model.json, weights.bin, card.json) on the chosen backend. */
+export async function loadCnn(dir: string): Promise<FerCnn> {
+  await initBackend();
+  const card = await readModelCard(dir);
+  const model = await loadLayersModel(dir);
+  const size = card.preprocess.size;
+  const prepared = (pixels: Uint8Array, count: number) => {
+    if (pixels.length !== count * size * size) {
+      throw new DatasetMismatchError(`expected ${count} faces of ${size}x${size} gray pixels (${count * size * size} bytes), got ${pixels.length}`);
+    }
+    return prepareFaces(pixels, count, card.preprocess);
+  };
+  return {
+    card,
+    model,
+    async scores(pixels, count) {
+      return (await runBatched(model, prepared(pixels, count), count, size)).values;
+    },
+    async features(pixels, count, layer) {
+      return (await extractFeatures(model, layer, prepared(pixels, count), count, size)).values;
+    },
+    async predict(pixels, count) {
+      const { values, width } = await runBatched(model, prepared(pixels, count), count, size);
+      return argmaxRows(values, width);
+    },
+    dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/** Checks that a dataset has the model's image size and only classes the model knows; returns label remapping. */
+export function labelsForModel(cnn: FerCnn, data: FaceDataset): Uint8Array {
+  if (data.size !== cnn.card.preprocess.size) {
+    throw new DatasetMismatchError(`dataset images are ${data.size}x${data.size}, the model expects ${cnn.card.preprocess.size}x${cnn.card.preprocess.size}`);
+  }
+  const map = data.classes.map((c) => {
+    const i = cnn.card.classes.indexOf(c);
+    if (i < 0) throw new DatasetMismatchError(`dataset class '${c}' is not one of the model's classes (${cnn.card.classes.join(", ")})`);
+    return i;
+  });
+  return Uint8Array.from(data.labels, (l) => map[l] as number);
+}
+
+/** Accuracy of a model on a labelled dataset, with the predictions. */
+export async function evaluateCnn(cnn: FerCnn, data: FaceDataset): Promise<{ accuracy: number; predicted: Uint8Array; labels: Uint8Array }> {
+  const labels = labelsForModel(cnn, data);
+  const predicted = await cnn.predict(data.pixels, data.count);
+  return { accuracy: accuracy(predicted, labels), predicted, labels };
+}

@@ -1,0 +1,50 @@
+import type { PreprocessSpec } from "@fer/preprocess";
+import type { Architecture, OutputKind } from "./architectures.js";
+
+/** Format tag and version of a saved fer CNN folder. */
+export const MODEL_CARD_FORMAT = "fer-cnn-model";
+export const MODEL_CARD_VERSION = 1;
+
+/** Everything needed to reuse a trained CNN, saved as card.json beside model.json and weights.bin. */
+export interface ModelCard {
+  readonly format: typeof MODEL_CARD_FORMAT;
+  readonly version: typeof MODEL_CARD_VERSION;
+  readonly architecture: Architecture;
+  readonly output: OutputKind;
+  /** Class names in the order of the model's outputs. */
+  readonly classes: readonly string[];
+  /** The preprocessing every input goes through, at training and at inference. */
+  readonly preprocess: PreprocessSpec;
+  readonly parameters: number;
+  readonly data: {
+    readonly trainImages: number;
+    readonly validationImages: number;
+    readonly mirrored: boolean;
+    readonly droppedUnhelpful: number;
+    readonly source: string;
+    readonly validationFraction: number;
+    readonly seed: number;
+  };
+  readonly training: {
+    readonly epochs: number;
+    readonly bestEpoch: number;
+    readonly batchSize: number;
+    readonly learningRate: number;
+    readonly optimizer: "adam";
+    readonly loss: "categoricalCrossentropy" | "squaredHinge";
+    readonly l2: number;
+    readonly backend: string;
+    readonly seconds: number;
+    readonly finalFit: boolean;
+    /** Seed of the weight initialisation and batch order. */
+    readonly initSeed: number;
+  };
+  readonly metrics: {
+    readonly trainAccuracy?: number;
+    readonly validationAccuracy?: number;
+    /** Filled in by an evaluation on a held-out test folder, never used for choices. */
+    readonly testAccuracy?: number;
+    readonly testSet?: string;
+  };
+  readonly createdAt: string;
+}

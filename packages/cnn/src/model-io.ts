@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { writeFileAtomic } from "./atomic-write.js";
+import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
+
+const MODEL_JSON = "model.json";
+const WEIGHTS_BIN = "weights.bin";
+const CARD_JSON = "card.json";
+
+/** Thrown when a model folder is missing, incomplete or of another format. */
+export class ModelFolderError extends Error {
+  constructor(readonly dir: string, detail: string) {
+    super(`Cannot load fer CNN model from ${dir}: ${detail}`);
+    this.name = "ModelFolderError";
+  }
+}
+
+function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const total = data.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const b of data) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out;
+}
+
+/** Saves a layers model as model.json + weights.bin in `dir` (tfjs layers format, loadable by tf.loadLayersModel). */
+export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
+      const modelJson = {
+        format: "layers-model",
+        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await writeFileAtomic(join(dir, WEIGHTS_BIN), weights);
+      await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON", weightDataBytes: weights.byteLength } };
+    }),
+  );
+}
+
+async function readOrFail(dir: string, file: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, file));
+  } catch (e) {
+    throw new ModelFolderError(dir, `${file} is missing or unreadable (${(e as Error).message})`);
+  }
+}
+
+/** Loads a layers model saved by {@link saveLayersModel} (or any tfjs layers folder with one weights file). */
+export async function loadLayersModel(dir: string): Promise<tfl.LayersModel> {
+  let json: { modelTopology?: object; weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  try {
+    json = JSON.parse((await readOrFail(dir, MODEL_JSON)).toString("utf8"));
+  } catch (e) {
+    if (e instanceof ModelFolderError) throw e;
+    throw new ModelFolderError(dir, `${MODEL_JSON} is not valid JSON`);
+  }
+  const manifest = json.weightsManifest;
+  if (json.modelTopology === undefined || manifest === undefined) {
+    throw new ModelFolderError(dir, `${MODEL_JSON} has no modelTopology or weightsManifest`);
+  }
+  const buffers = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readOrFail(dir, p)));
+  const weightData = concatBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: manifest.flatMap((g) => g.weights),
+      weightData: weightData.buffer as ArrayBuffer,
+    }),
+  );
+}
+
+/** Saves a model and its card into `dir`. */
+export async function saveModelFolder(model: tfl.LayersModel, card: ModelCard, dir: string): Promise<void> {
+  await saveLayersModel(model, dir);
+  await writeFileAtomic(join(dir, CARD_JSON), `${JSON.stringify(card, null, 2)}\n`);
+}
+
+/** Reads and checks the card.json of a model folder. */
+export async function readModelCard(dir: string): Promise<ModelCard> {
+  let card: ModelCard;
+  try {
+    card = JSON.parse((await readOrFail(dir, CARD_JSON)).toString("utf8")) as ModelCard;
+  } catch (e) {
+    if (e instanceof ModelFolderError) throw e;
+    throw new ModelFolderError(dir, `${CARD_JSON} is not valid JSON`);
+  }
+  if (card.format !== MODEL_CARD_FORMAT) throw new ModelFolderError(dir, `${CARD_JSON} is not a fer CNN model card`);
+  if (card.version !== MODEL_CARD_VERSION) {
+    throw new ModelFolderError(dir, `card version ${String(card.version)} is not supported (expected ${MODEL_CARD_VERSION})`);
+  }
+  return card;
+}
+
+/** Writes an updated card (e.g. with test accuracy) without touching the weights. */
+export async function writeModelCard(dir: string, card: ModelCard): Promise<void> {
+  await writeFileAtomic(join(dir, CARD_JSON), `${JSON.stringify(card, null, 2)}\n`);
+}

@@ -1,0 +1,361 @@
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import {
+  concatDatasets,
+  mirrorFaces,
+  prepareFaces,
+  stratifiedSplit,
+  subsetDataset,
+  type FaceDataset,
+  type PreprocessSpec,
+} from "@fer/preprocess";
+import { ARCHITECTURE_SPECS, LOGITS_LAYER, buildModel, type Architecture } from "./architectures.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { initBackend, describeBackend } from "./backend/index.js";
+import { epochOrder, gatherBatch } from "./batches.js";
+import { accuracy, argmaxRows, runBatched } from "./inference.js";
+import { classificationLoss, l2Penalty } from "./losses.js";
+import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
+import { loadLayersModel, readModelCard, saveLayersModel, saveModelFolder } from "./model-io.js";
+import { createProgressBar } from "./progress.js";
+
+/** Options of {@link trainCnn}. */
+export interface TrainOptions {
+  readonly architecture: Architecture;
+  /** Folder for checkpoints, the best model (`best/`) and the epoch log (`log.json`). */
+  readonly outDir: string;
+  readonly epochs: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  /** Seed of the validation split, and of the weight initialisation and batch order unless initSeed is set. */
+  readonly seed?: number;
+  /** Seed of the weight initialisation and batch order only (repeated runs on one split). Default: seed. */
+  readonly initSeed?: number;
+  /** Fraction of train held out, stratified, to choose the best epoch (the study: 0.1). */
+  readonly validationFraction?: number;
+  /** Add a mirrored copy of every training image (the study's best preprocessing). */
+  readonly mirror?: boolean;
+  readonly contrast?: PreprocessSpec["contrast"];
+  readonly clipLimit?: number;
+  readonly tileGrid?: [number, number];
+  /**
+   * Indices (into the dataset) of images that must not be trained on, e.g. the blank and duplicate images
+   * found by @fer/preprocess's findUnhelpfulImages. They are removed from the training part only: the
+   * validation split is made on the whole dataset and is never cleaned.
+   */
+  readonly dropFromTraining?: readonly number[];
+  /** Fit on train + validation (the study's final fit); the last epoch is kept. */
+  readonly finalFit?: boolean;
+  /** Continue from `outDir/checkpoint` if it exists. */
+  readonly resume?: boolean;
+  /** Stop after this many epochs in this call (for time-boxed sessions); the run can be resumed. */
+  readonly maxEpochsThisRun?: number;
+  /** Name of the data source, for the model card. */
+  readonly source?: string;
+  /** Draw a progress bar on stderr (default true). */
+  readonly progress?: boolean;
+  /** Called after every epoch. */
+  readonly onEpoch?: (entry: EpochLog) => void;
+}
+
+/** One epoch of the JSON log. */
+export interface EpochLog {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly trainAccuracy: number;
+  readonly validationAccuracy: number | null;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+}
+
+/** What {@link trainCnn} returns. */
+export interface TrainResult {
+  readonly bestDir: string;
+  readonly card: ModelCard;
+  readonly log: readonly EpochLog[];
+  /** True when every requested epoch is done (false when maxEpochsThisRun stopped it early). */
+  readonly complete: boolean;
+}
+
+interface CheckpointState {
+  readonly optionsKey: string;
+  readonly epochsDone: number;
+  readonly bestValidation: number;
+  readonly bestEpoch: number;
+  readonly seconds: number;
+  readonly log: EpochLog[];
+}
+
+/** Thrown for impossible training options or a checkpoint that belongs to another run. */
+export class TrainOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainOptionsError";
+  }
+}
+
+function resolved(o: TrainOptions) {
+  const r = {
+    architecture: o.architecture,
+    epochs: o.epochs,
+    batchSize: o.batchSize ?? 64,
+    learningRate: o.learningRate ?? 1e-3,
+    seed: o.seed ?? 42,
+    initSeed: o.initSeed ?? o.seed ?? 42,
+    validationFraction: o.finalFit ? 0 : (o.validationFraction ?? 0.1),
+    mirror: o.mirror ?? true,
+    contrast: o.contrast ?? "none",
+    clipLimit: o.clipLimit ?? 4,
+    tileGrid: o.tileGrid ?? ([4, 4] as [number, number]),
+    dropFromTraining: [...(o.dropFromTraining ?? [])].sort((a, b) => a - b),
+    finalFit: o.finalFit ?? false,
+  };
+  if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new TrainOptionsError(`epochs must be a positive integer, got ${r.epochs}`);
+  if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new TrainOptionsError(`batchSize must be a positive integer, got ${r.batchSize}`);
+  if (!(r.learningRate > 0)) throw new TrainOptionsError(`learningRate must be positive, got ${r.learningRate}`);
+  if (!r.finalFit && !(r.validationFraction > 0 && r.validationFraction < 1)) {
+    throw new TrainOptionsError(`validationFraction must be in (0, 1), got ${r.validationFraction}`);
+  }
+  return r;
+}
+
+function preprocessSpec(r: ReturnType<typeof resolved>, size: number): PreprocessSpec {
+  return r.contrast === "clahe"
+    ? { size, contrast: "clahe", clipLimit: r.clipLimit, tileGrid: r.tileGrid }
+    : { size, contrast: r.contrast };
+}
+
+/** Splits, cleans and mirrors the data exactly as the options say; the validation part is never mirrored. */
+function prepareData(data: FaceDataset, r: ReturnType<typeof resolved>) {
+  let trainIndices: ArrayLike<number> = Uint32Array.from({ length: data.count }, (_, i) => i);
+  let validation: FaceDataset | undefined;
+  if (!r.finalFit) {
+    const split = stratifiedSplit(data.labels, { fraction: r.validationFraction, seed: r.seed });
+    trainIndices = split.train;
+    validation = subsetDataset(data, split.validation);
+  }
+  const drop = new Set(r.dropFromTraining);
+  const kept = Array.from(trainIndices).filter((i) => !drop.has(i));
+  const dropped = trainIndices.length - kept.length;
+  let train = subsetDataset(data, kept);
+  if (r.mirror) {
+    const mirrored: FaceDataset = {
+      ...train,
+      pixels: mirrorFaces(train.pixels, train.count, train.size),
+      ids: train.ids.map((id) => `${id}#mirror`),
+    };
+    train = concatDatasets(train, mirrored);
+  }
+  return { train, validation, dropped };
+}
+
+async function readState(dir: string): Promise<CheckpointState | undefined> {
+  const file = join(dir, "state.json");
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, "utf8")) as CheckpointState;
+}
+
+async function saveOptimizer(optimizer: tf.AdamOptimizer, dir: string): Promise<void> {
+  const named = await optimizer.getWeights();
+  const specs: Array<{ name: string; shape: number[] }> = [];
+  const parts: Float32Array[] = [];
+  for (const { name, tensor } of named) {
+    specs.push({ name, shape: tensor.shape });
+    parts.push((await tensor.data()) as Float32Array);
+  }
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const flat = new Float32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    flat.set(p, offset);
+    offset += p.length;
+  }
+  await writeFileAtomic(join(dir, "optimizer.bin"), new Uint8Array(flat.buffer));
+  await writeFileAtomic(join(dir, "optimizer.json"), JSON.stringify(specs));
+}
+
+async function loadOptimizer(optimizer: tf.AdamOptimizer, dir: string): Promise<void> {
+  const specs = JSON.parse(await readFile(join(dir, "optimizer.json"), "utf8")) as Array<{ name: string; shape: number[] }>;
+  const bin = await readFile(join(dir, "optimizer.bin"));
+  const flat = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  let offset = 0;
+  const named = specs.map(({ name, shape }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(flat.subarray(offset, offset + size), shape);
+    offset += size;
+    return { name, tensor };
+  });
+  await optimizer.setWeights(named);
+  for (const { tensor } of named) tensor.dispose();
+}
+
+/**
+ * Trains one of the study's CNNs on a face dataset with Adam, keeping the best epoch by validation accuracy
+ * (or the last one with `finalFit`). Writes `outDir/checkpoint/` after every epoch (resumable with `resume`),
+ * `outDir/log.json`, and the chosen model with its card in `outDir/best/`.
+ */
+export async function trainCnn(data: FaceDataset, options: TrainOptions): Promise<TrainResult> {
+  const r = resolved(options);
+  if (data.count === 0) throw new TrainOptionsError("the training dataset is empty");
+  const backend = await initBackend();
+  const spec = ARCHITECTURE_SPECS[r.architecture];
+  const size = data.size;
+  const pp = preprocessSpec(r, size);
+  const optionsKey = JSON.stringify({ ...r, epochs: undefined, count: data.count, classes: data.classes });
+  const checkpointDir = join(options.outDir, "checkpoint");
+  const bestDir = join(options.outDir, "best");
+
+  const { train, validation, dropped } = prepareData(data, r);
+  const trainFaces = prepareFaces(train.pixels, train.count, pp);
+  const validationFaces = validation ? prepareFaces(validation.pixels, validation.count, pp) : undefined;
+
+  let state: CheckpointState = { optionsKey, epochsDone: 0, bestValidation: -1, bestEpoch: 0, seconds: 0, log: [] };
+  let model: tfl.LayersModel;
+  const optimizer = tf.train.adam(r.learningRate);
+  const previous = options.resume ? await readState(checkpointDir) : undefined;
+  if (previous !== undefined) {
+    if (previous.optionsKey !== optionsKey) {
+      throw new TrainOptionsError(`the checkpoint in ${checkpointDir} was made with other options or data; use another outDir or drop resume`);
+    }
+    state = previous;
+    model = await loadLayersModel(checkpointDir);
+  } else {
+    if (!options.resume) await rm(checkpointDir, { recursive: true, force: true });
+    model = buildModel(r.architecture, { inputSize: size, classes: data.classes.length, seed: r.initSeed });
+  }
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (previous !== undefined) await loadOptimizer(optimizer, checkpointDir);
+  const logitsVariable = model.getLayer(LOGITS_LAYER).trainableWeights[0]?.read() as tf.Variable | undefined;
+  if (spec.l2 > 0 && logitsVariable === undefined) throw new Error("could not find the logits kernel for the L2 penalty");
+
+  const per = size * size;
+  const xBuf = new Float32Array(r.batchSize * per);
+  const yBuf = new Int32Array(r.batchSize);
+  const lastEpoch = options.maxEpochsThisRun !== undefined ? Math.min(r.epochs, state.epochsDone + options.maxEpochsThisRun) : r.epochs;
+  if (options.progress !== false) process.stderr.write(`training ${r.architecture} on ${train.count} images (${describeBackend(backend)})\n`);
+
+  for (let epoch = state.epochsDone + 1; epoch <= lastEpoch; epoch++) {
+    const started = Date.now();
+    const order = epochOrder(train.count, r.initSeed, epoch);
+    const bar = options.progress === false ? undefined : createProgressBar({ label: `epoch ${epoch}/${r.epochs}`, total: train.count, unit: "img" });
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < train.count; start += r.batchSize) {
+      const n = Math.min(r.batchSize, train.count - start);
+      gatherBatch(trainFaces, train.labels, per, order, start, start + n, xBuf, yBuf);
+      let hits: tf.Scalar | undefined;
+      const cost = tf.tidy(() => {
+        const x = tf.tensor4d(xBuf.subarray(0, n * per), [n, size, size, 1]);
+        const y = tf.tensor1d(yBuf.subarray(0, n), "int32");
+        return optimizer.minimize(
+          () => {
+            const out = model.apply(x, { training: true }) as tf.Tensor2D;
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32")) as tf.Scalar);
+            const loss = classificationLoss(spec.output, out, y);
+            return logitsVariable !== undefined && spec.l2 > 0 ? tf.add(loss, l2Penalty(logitsVariable, spec.l2)) : loss;
+          },
+          true,
+          variables,
+        ) as tf.Scalar;
+      });
+      lossSum += (await cost.data())[0] as number * n;
+      correct += (await hits!.data())[0] as number;
+      cost.dispose();
+      hits!.dispose();
+      const done = start + n;
+      bar?.update(done, `loss ${(lossSum / done).toFixed(4)} acc ${(correct / done).toFixed(4)}`);
+    }
+    let validationAccuracy: number | null = null;
+    if (validation !== undefined && validationFaces !== undefined) {
+      const { values, width } = await runBatched(model, validationFaces, validation.count, size);
+      validationAccuracy = accuracy(argmaxRows(values, width), validation.labels);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const entry: EpochLog = {
+      epoch,
+      loss: lossSum / train.count,
+      trainAccuracy: correct / train.count,
+      validationAccuracy,
+      seconds,
+      imagesPerSecond: train.count / seconds,
+    };
+    bar?.finish(`loss ${entry.loss.toFixed(4)} acc ${entry.trainAccuracy.toFixed(4)}${validationAccuracy === null ? "" : ` val ${validationAccuracy.toFixed(4)}`}`);
+    const improved = r.finalFit || (validationAccuracy ?? -1) > state.bestValidation;
+    state = {
+      optionsKey,
+      epochsDone: epoch,
+      bestValidation: improved ? (validationAccuracy ?? -1) : state.bestValidation,
+      bestEpoch: improved ? epoch : state.bestEpoch,
+      seconds: state.seconds + seconds,
+      log: [...state.log, entry],
+    };
+    if (improved) {
+      const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, backend.name, model, options.source);
+      await saveModelFolder(model, card, bestDir);
+    }
+    await saveLayersModel(model, checkpointDir);
+    await saveOptimizer(optimizer, checkpointDir);
+    await writeFileAtomic(join(checkpointDir, "state.json"), JSON.stringify(state));
+    await writeFileAtomic(join(options.outDir, "log.json"), `${JSON.stringify({ architecture: r.architecture, options: r, epochs: state.log }, null, 2)}\n`);
+    options.onEpoch?.(entry);
+  }
+  optimizer.dispose();
+  model.dispose();
+  const card = await readModelCard(bestDir);
+  return { bestDir, card, log: state.log, complete: state.epochsDone >= r.epochs };
+}
+
+function makeCard(
+  r: ReturnType<typeof resolved>,
+  pp: PreprocessSpec,
+  data: FaceDataset,
+  trainCount: number,
+  validationCount: number,
+  dropped: number,
+  state: CheckpointState,
+  entry: EpochLog,
+  backend: string,
+  model: tfl.LayersModel,
+  source: string | undefined,
+): ModelCard {
+  const spec = ARCHITECTURE_SPECS[r.architecture];
+  return {
+    format: MODEL_CARD_FORMAT,
+    version: MODEL_CARD_VERSION,
+    architecture: r.architecture,
+    output: spec.output,
+    classes: [...data.classes],
+    preprocess: pp,
+    parameters: model.countParams(),
+    data: {
+      trainImages: trainCount,
+      validationImages: validationCount,
+      mirrored: r.mirror,
+      droppedUnhelpful: dropped,
+      source: source ?? `${data.count} images`,
+      validationFraction: r.validationFraction,
+      seed: r.seed,
+    },
+    training: {
+      epochs: r.epochs,
+      bestEpoch: entry.epoch,
+      batchSize: r.batchSize,
+      learningRate: r.learningRate,
+      optimizer: "adam",
+      loss: spec.output === "softmax" ? "categoricalCrossentropy" : "squaredHinge",
+      l2: spec.l2,
+      backend,
+      seconds: Math.round(state.seconds),
+      finalFit: r.finalFit,
+      initSeed: r.initSeed,
+    },
+    metrics: {
+      trainAccuracy: entry.trainAccuracy,
+      ...(entry.validationAccuracy === null ? {} : { validationAccuracy: entry.validationAccuracy }),
+    },
+    createdAt: new Date().toISOString(),
+  };
+}

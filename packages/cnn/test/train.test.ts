@@ -1,0 +1,79 @@
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
+import { initBackend } from "../src/backend/index.js";
+import { loadCnn } from "../src/cnn-model.js";
+import { trainCnn } from "../src/train.js";
+import { fer2013 } from "./shared-data.js";
+
+const PER_CLASS = 40;
+let work: string;
+let data: FaceDataset;
+
+/** Copies the first `perClass` images of each class of the shared train folder into a small folder. */
+async function smallSlice(dir: string, perClass: number): Promise<void> {
+  for (const cls of await readdir(fer2013("train"))) {
+    const files = (await readdir(join(fer2013("train"), cls))).sort().slice(0, perClass);
+    await mkdir(join(dir, cls), { recursive: true });
+    await Promise.all(files.map((f) => copyFile(join(fer2013("train"), cls, f), join(dir, cls, f))));
+  }
+}
+
+beforeAll(async () => {
+  await initBackend();
+  work = await mkdtemp(join(tmpdir(), "fer-cnn-test-"));
+  await smallSlice(join(work, "data"), PER_CLASS);
+  data = (await loadFolderDataset(join(work, "data"), { cache: false })).dataset;
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("training on a small slice of FER2013", () => {
+  it("lowers the loss, saves the best model with its card, and resumes from the checkpoint", async () => {
+    expect(data.count).toBe(7 * PER_CLASS);
+    const outDir = join(work, "run-a");
+    const first = await trainCnn(data, { architecture: "A", outDir, epochs: 3, batchSize: 32, mirror: false, progress: false, seed: 7 });
+    expect(first.log).toHaveLength(3);
+    expect(first.log[2]!.loss).toBeLessThan(first.log[0]!.loss);
+    expect(first.card.architecture).toBe("A");
+    expect(first.card.data.validationImages).toBe(28);
+    expect(first.card.data.trainImages).toBe(7 * PER_CLASS - 28);
+    expect(first.card.preprocess).toEqual({ size: 48, contrast: "none" });
+    const log = JSON.parse(await readFile(join(outDir, "log.json"), "utf8")) as { epochs: unknown[] };
+    expect(log.epochs).toHaveLength(3);
+
+    const resumed = await trainCnn(data, { architecture: "A", outDir, epochs: 4, batchSize: 32, mirror: false, progress: false, seed: 7, resume: true });
+    expect(resumed.log).toHaveLength(4);
+    expect(resumed.log.slice(0, 3)).toEqual(first.log);
+    expect(resumed.complete).toBe(true);
+  });
+
+  it("trains F (linear output, squared hinge, L2) with mirrored copies", async () => {
+    const outDir = join(work, "run-f");
+    const result = await trainCnn(data, { architecture: "F", outDir, epochs: 1, batchSize: 32, progress: false, seed: 3 });
+    expect(result.card.data.mirrored).toBe(true);
+    expect(result.card.data.trainImages).toBe(2 * (7 * PER_CLASS - 28));
+    expect(result.card.training.loss).toBe("squaredHinge");
+    expect(Number.isFinite(result.log[0]!.loss)).toBe(true);
+  });
+
+  it("a loaded model predicts, extracts 64-d features, and leaks no tensors over 1,000 calls", async () => {
+    const cnn = await loadCnn(join(work, "run-a", "best"));
+    const one = data.pixels.subarray(0, 48 * 48);
+    const scores = await cnn.scores(one, 1);
+    expect(scores).toHaveLength(7);
+    expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    const features = await cnn.features(data.pixels.subarray(0, 5 * 48 * 48), 5, "dense2");
+    expect(features).toHaveLength(5 * 64);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 1000; i++) await cnn.scores(one, 1);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(cnn.scores(one, 2)).rejects.toThrow(/expected 2 faces/);
+    cnn.dispose();
+  });
+});

@@ -1,0 +1,90 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { describe, expect, it, beforeAll } from "vitest";
+import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { registerWasmGradientKernels } from "../src/backend/index.js";
+import { mulberry32 } from "../src/batches.js";
+
+function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
+  const rand = mulberry32(seed);
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rand() * 2 - 1;
+  return { values, shape };
+}
+
+async function on<T extends tf.Tensor>(backend: string, f: () => T): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const t = f();
+  const out = (await t.data()) as Float32Array;
+  t.dispose();
+  return out;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+type Pad = "same" | "valid";
+const cases: Array<{ x: [number, number, number, number]; k: number; co: number; stride: number; pad: Pad }> = [
+  { x: [2, 8, 8, 3], k: 3, co: 4, stride: 1, pad: "same" },
+  { x: [3, 7, 9, 2], k: 3, co: 5, stride: 1, pad: "valid" },
+  { x: [2, 10, 10, 4], k: 3, co: 3, stride: 2, pad: "same" },
+  { x: [2, 11, 9, 3], k: 2, co: 2, stride: 2, pad: "valid" },
+  { x: [4, 12, 12, 8], k: 5, co: 6, stride: 1, pad: "same" },
+];
+
+describe("wasm gradient kernels match the cpu backend", () => {
+  beforeAll(async () => {
+    registerWasmGradientKernels();
+    await tf.setBackend("wasm");
+    await tf.ready();
+  });
+
+  for (const [i, c] of cases.entries()) {
+    const name = `x ${c.x.join("x")} k${c.k} co${c.co} stride ${c.stride} ${c.pad}`;
+    const x = random(c.x, 10 + i);
+    const w = random([c.k, c.k, c.x[3], c.co], 20 + i);
+    const outShape = tf.backend_util.computeConv2DInfo(c.x, w.shape as [number, number, number, number], c.stride, 1, c.pad).outShape;
+    const dy = random(outShape, 30 + i);
+
+    it(`Conv2DBackpropFilter: ${name}`, async () => {
+      const f = () =>
+        tf.engine().runKernel(
+          "Conv2DBackpropFilter",
+          { x: tf.tensor4d(x.values, c.x), dy: tf.tensor4d(dy.values, outShape as [number, number, number, number]) },
+          { strides: c.stride, pad: c.pad, dataFormat: "NHWC", filterShape: w.shape },
+        ) as tf.Tensor;
+      const diff = maxAbsDiff(await on("wasm", f), await on("cpu", f));
+      console.log(`Conv2DBackpropFilter ${name}: max abs diff ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+    });
+
+    it(`Conv2DBackpropInput: ${name}`, async () => {
+      const f = () =>
+        tf.conv2dTranspose(tf.tensor4d(dy.values, outShape as [number, number, number, number]), tf.tensor4d(w.values, w.shape as [number, number, number, number]), c.x, c.stride, c.pad);
+      const diff = maxAbsDiff(await on("wasm", f), await on("cpu", f));
+      console.log(`Conv2DBackpropInput ${name}: max abs diff ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(1e-4);
+    });
+  }
+
+  it("a full conv gradient through tf.grads matches cpu", async () => {
+    const x = random([2, 6, 6, 3], 99);
+    const w = random([3, 3, 3, 4], 98);
+    const g = (backend: string) =>
+      on(backend, () => {
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))))([
+          tf.tensor4d(x.values, [2, 6, 6, 3]),
+          tf.tensor4d(w.values, [3, 3, 3, 4]),
+        ]);
+        return tf.concat([tf.reshape(gx!, [-1]), tf.reshape(gw!, [-1])]);
+      });
+    const diff = maxAbsDiff(await g("wasm"), await g("cpu"));
+    console.log(`tf.grads conv: max abs diff ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * The route-2 table: pretrained face-CNN features + the study's heads, on FER2013.
+ *
+ * 1. Embeds FER2013 train and test with the backbone at every candidate layer (disk cache: a rerun only reads it).
+ * 2. Splits train into train / validation (stratified 10 %, fixed seed) and picks the layer by the validation
+ *    accuracy of an RBF SVM (C=10, gamma 'scale') fitted on a stratified subsample of the train part.
+ * 3. On the chosen layer, fits the study's heads on the train part and scores them on validation:
+ *    SVM C in {1, 10, 100} (gamma 'scale'), random forest, bagged SVMs.
+ * 4. Refits each head family's configuration chosen on validation on the whole train set (train + validation, as
+ *    the study did) and reports its test accuracy, fit time and saved size. Test is used for nothing else.
+ * 5. With --ship, saves the best head to models/ when it beats --route1 (the best route-1 test accuracy).
+ *
+ * Usage: node dist/bench/route2.js [--backbone faceapi-resnet34] [--layers a,b] [--select-samples 6000]
+ *        [--rf-trees 300] [--skip rf,bagging] [--route1 0.6226] [--ship]
+ */
+import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { BaggingSvmHead, RandomForestHead, SvmHead, type Head } from "@fer/heads";
+import { stratifiedSplit, type FaceDataset } from "@fer/preprocess";
+import { defaultCacheDir, loadFolderDataset } from "@fer/preprocess/node";
+import { loadEmbedder } from "../backbones.js";
+import { embedDataset, type EmbeddedDataset } from "../dataset-embedding.js";
+import { repoRoot, sharedDir } from "../shared-dir.js";
+
+const { values: args } = parseArgs({
+  options: {
+    backbone: { type: "string", default: "faceapi-resnet34" },
+    layers: { type: "string", default: "descriptor,pool,block256,block256-grid2,block128,block128-grid2,block64-grid2" },
+    "select-samples": { type: "string", default: "6000" },
+    "rf-trees": { type: "string", default: "300" },
+    skip: { type: "string", default: "" },
+    route1: { type: "string", default: "0.6226" },
+    seed: { type: "string", default: "2026" },
+    ship: { type: "boolean", default: false },
+  },
+});
+const layers = String(args.layers).split(",");
+const selectSamples = Number(args["select-samples"]);
+const rfTrees = Number(args["rf-trees"]);
+const skip = new Set(String(args.skip).split(",").filter(Boolean));
+const route1 = Number(args.route1);
+const seed = Number(args.seed);
+const log = (s: string): void => void process.stdout.write(`${s}\n`);
+
+log(`# Route 2 on FER2013, ${new Date().toISOString().slice(0, 10)}, backend ${describeBackend(await initBackend())}`);
+const fer = path.join(sharedDir(), "datasets/fer2013");
+const train = (await loadFolderDataset(path.join(fer, "train"))).dataset;
+const test = (await loadFolderDataset(path.join(fer, "test"))).dataset;
+const embedder = await loadEmbedder(String(args.backbone), { layer: layers[0]! });
+
+async function embedAll(ds: FaceDataset, split: string): Promise<Map<string, EmbeddedDataset>> {
+  const res = await embedDataset(embedder, ds, { layers, label: `${embedder.name} ${split}` });
+  return new Map(res.map((r) => [r.layer, r]));
+}
+const trainEmb = await embedAll(train, "train");
+const testEmb = await embedAll(test, "test");
+
+const { train: trIdx, validation: vaIdx } = stratifiedSplit(train.labels, { fraction: 0.1, seed });
+log(`train ${trIdx.length}, validation ${vaIdx.length}, test ${test.count} (split seed ${seed})`);
+
+/** Rows `idx` of an embedded set as a feature matrix and labels. */
+function rows(e: EmbeddedDataset, idx: ArrayLike<number>): { x: { rows: number; cols: number; data: Float32Array }; y: Uint8Array } {
+  const d = e.features.cols;
+  const data = new Float32Array(idx.length * d);
+  const y = new Uint8Array(idx.length);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    data.set(e.features.data.subarray(i * d, (i + 1) * d), k * d);
+    y[k] = e.labels[i]!;
+  }
+  return { x: { rows: idx.length, cols: d, data }, y };
+}
+function accuracyOf(head: Head, x: { rows: number; cols: number; data: Float32Array }, y: Uint8Array): number {
+  const p = head.predict(x);
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) if (p[i] === y[i]) ok++;
+  return ok / y.length;
+}
+/** A stratified subsample of `idx` of about `n` items (same seed-based split as everywhere). */
+function subsample(idx: Uint32Array, labels: Uint8Array, n: number): Uint32Array {
+  if (n >= idx.length) return idx;
+  const sub = new Uint8Array(idx.length);
+  for (let k = 0; k < idx.length; k++) sub[k] = labels[idx[k]!]!;
+  const { validation } = stratifiedSplit(sub, { fraction: n / idx.length, seed: seed + 1 });
+  return Uint32Array.from(validation, (k) => idx[k]!);
+}
+async function timedFit(make: () => Head, x: { rows: number; cols: number; data: Float32Array }, y: Uint8Array): Promise<{ head: Head; seconds: number }> {
+  const head = make();
+  const t0 = performance.now();
+  await head.fit(x, y, { classes: train.classes });
+  return { head, seconds: (performance.now() - t0) / 1000 };
+}
+const fmt = (a: number): string => `${(100 * a).toFixed(2)} %`;
+
+// 2. layer selection
+const selIdx = subsample(trIdx, train.labels, selectSamples);
+log(`\n## Layer selection: SVM C=10 gamma 'scale' fitted on ${selIdx.length} train faces, scored on validation\n`);
+log("| layer | dim | validation | fit s |\n|---|---|---|---|");
+const layerScores: { layer: string; val: number }[] = [];
+for (const layer of layers) {
+  const e = trainEmb.get(layer)!;
+  const tr = rows(e, selIdx);
+  const va = rows(e, vaIdx);
+  const { head, seconds } = await timedFit(() => new SvmHead({ C: 10, gamma: "scale", probability: false }), tr.x, tr.y);
+  const val = accuracyOf(head, va.x, va.y);
+  head.dispose();
+  layerScores.push({ layer, val });
+  log(`| ${layer} | ${e.features.cols} | ${fmt(val)} | ${seconds.toFixed(1)} |`);
+}
+const best = layerScores.reduce((a, b) => (b.val > a.val ? b : a));
+log(`\nchosen layer: ${best.layer}`);
+
+// 3. heads on the chosen layer
+const eTrain = trainEmb.get(best.layer)!;
+const eTest = testEmb.get(best.layer)!;
+const tr = rows(eTrain, trIdx);
+const va = rows(eTrain, vaIdx);
+interface Candidate {
+  family: string;
+  config: string;
+  make: () => Head;
+  val?: number;
+  fitSeconds?: number;
+}
+const candidates: Candidate[] = [];
+for (const C of [1, 10, 100]) candidates.push({ family: "SVM", config: `C=${C}, gamma 'scale'`, make: () => new SvmHead({ C, gamma: "scale", probability: false }) });
+if (!skip.has("rf")) {
+  candidates.push({
+    family: "random forest",
+    config: `${rfTrees} trees, maxDepth 25, no bootstrap, minSamplesSplit 5, minSamplesLeaf 3`,
+    make: () => new RandomForestHead({ nEstimators: rfTrees, maxDepth: 25, bootstrap: false, minSamplesSplit: 5, minSamplesLeaf: 3, seed, threads: 1 }),
+  });
+}
+if (!skip.has("bagging")) {
+  candidates.push({
+    family: "bagged SVMs",
+    config: "5 SVMs x 50 % of train, C=10, gamma 'scale'",
+    make: () => new BaggingSvmHead({ nEstimators: 5, maxSamples: 0.5, C: 10, gamma: "scale", probability: false, bootstrap: false, seed, threads: 1 }),
+  });
+}
+log(`\n## Heads on ${embedder.name}@${best.layer}: fitted on ${tr.y.length} train faces, scored on ${va.y.length} validation faces\n`);
+log("| head | config | validation | fit s |\n|---|---|---|---|");
+for (const c of candidates) {
+  const { head, seconds } = await timedFit(c.make, tr.x, tr.y);
+  c.val = accuracyOf(head, va.x, va.y);
+  c.fitSeconds = seconds;
+  head.dispose();
+  log(`| ${c.family} | ${c.config} | ${fmt(c.val)} | ${seconds.toFixed(0)} |`);
+}
+
+// 4. refit the chosen configuration of each family on all of train; test once
+const families = [...new Set(candidates.map((c) => c.family))];
+const all = rows(eTrain, Uint32Array.from({ length: train.count }, (_, i) => i));
+const te = rows(eTest, Uint32Array.from({ length: test.count }, (_, i) => i));
+log(`\n## Test (FER2013 PublicTest, ${test.count} faces): each family's configuration chosen on validation, refitted on all ${train.count} train faces\n`);
+log("| head | config | validation | test | fit s | saved size |\n|---|---|---|---|---|---|");
+const results: { family: string; config: string; val: number; test: number; fitSeconds: number; bytes: number; json: string }[] = [];
+for (const f of families) {
+  const c = candidates.filter((k) => k.family === f).reduce((a, b) => (b.val! > a.val! ? b : a));
+  const { head, seconds } = await timedFit(c.make, all.x, all.y);
+  const acc = accuracyOf(head, te.x, te.y);
+  const json = JSON.stringify(head.toJSON());
+  head.dispose();
+  results.push({ family: f, config: c.config, val: c.val!, test: acc, fitSeconds: seconds, bytes: Buffer.byteLength(json), json });
+  log(`| ${f} | ${c.config} | ${fmt(c.val!)} | ${fmt(acc)} | ${seconds.toFixed(0)} | ${(Buffer.byteLength(json) / 1e6).toFixed(1)} MB |`);
+}
+const top = results.reduce((a, b) => (b.val > a.val ? b : a));
+log(`\nbest on validation: ${top.family} (${top.config}) -> test ${fmt(top.test)}; route-1 reference ${fmt(route1)}; study route 2: 68.93 %`);
+const outDir = path.join(defaultCacheDir(), "route2");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, `${embedder.name}-results.json`),
+  JSON.stringify({ date: new Date().toISOString(), backbone: embedder.name, layerScores, chosenLayer: best.layer, candidates: candidates.map(({ make: _m, ...r }) => r), results: results.map(({ json: _j, ...r }) => r) }, null, 2),
+);
+if (args.ship) {
+  if (top.test > route1) {
+    const file = path.join(repoRoot(), "packages/embeddings-vggface2/models", `accurate-${embedder.name}-${best.layer}.head.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, top.json);
+    log(`shipped ${file} (${(top.bytes / 1e6).toFixed(1)} MB)`);
+  } else {
+    log(`not shipped: ${fmt(top.test)} does not beat route 1 (${fmt(route1)})`);
+  }
+}
+embedder.dispose();

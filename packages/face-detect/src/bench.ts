@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench` for @fer/face-detect: measures every detector on the shared WIDER FACE sample (detect-eval figures)
+ * and times one 1024-pixel-wide photo, then prints Markdown tables for the README.
+ * Data: ../shared beside the repo root, or FER_SHARED_DIR. Run heavy: about 10 minutes on 2 cores.
+ */
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { resize } from "@fer/preprocess";
+import { decodeImage } from "@fer/preprocess/node";
+import { formatEvaluationTable } from "./cli.js";
+import { createDetector, type DetectorOptionsByName } from "./detectors.js";
+import { evaluateDetector, type DetectorEvaluation } from "./evaluate.js";
+import type { DetectorName } from "./types.js";
+import { parseWiderFaceAnnotations } from "./widerface.js";
+
+interface Variant {
+  label: string;
+  name: DetectorName;
+  options: DetectorOptionsByName[DetectorName];
+}
+
+const VARIANTS: Variant[] = [
+  { label: "haar", name: "haar", options: {} },
+  { label: "haar (minNeighbors 5)", name: "haar", options: { minNeighbors: 5 } },
+  { label: "ssd-mobilenet-v1", name: "ssd-mobilenet-v1", options: {} },
+  { label: "ssd-mobilenet-v1 (inputSize 320)", name: "ssd-mobilenet-v1", options: { inputSize: 320 } },
+  { label: "tiny-face", name: "tiny-face", options: {} },
+];
+
+const TIMED_RUNS = 15;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const shared = process.env.FER_SHARED_DIR ?? path.resolve(here, "../../../../shared");
+  const wider = path.join(shared, "datasets/widerface-val-sample");
+  const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+  const backend = describeBackend(await initBackend());
+  const load0 = os.loadavg()[0]!;
+  const gtFile = path.join(wider, "wider_face_val_bbx_gt.txt");
+  const annotated = parseWiderFaceAnnotations(await readFile(gtFile, "utf8"), gtFile);
+
+  // A 1024-pixel-wide photo: the shared 3458x2282 CC0 photo shrunk with area averaging.
+  const big = await decodeImage(path.join(shared, "photos/women_on_phones.jpg"));
+  const photo1024 = resize(big, 1024, Math.round((big.height * 1024) / big.width), { method: "area" });
+
+  const rows: DetectorEvaluation[] = [];
+  const speed: string[] = [];
+  for (const v of VARIANTS) {
+    const detector = await createDetector(v.name, v.options as never);
+    try {
+      const row = await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)));
+      rows.push({ ...row, detector: v.label });
+      await detector.detect(photo1024);
+      const times: number[] = [];
+      for (let i = 0; i < TIMED_RUNS; i++) {
+        const t0 = performance.now();
+        await detector.detect(photo1024);
+        times.push(performance.now() - t0);
+      }
+      speed.push(`| ${v.label} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} |`);
+      process.stderr.write(`${v.label}: done\n`);
+    } finally {
+      detector.dispose();
+    }
+  }
+  const load1 = os.loadavg()[0]!;
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  process.stdout.write(
+    [
+      `Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${os.cpus().length}-core ${os.arch()} (${cpu}), no GPU, Node ${process.version}.`,
+      `tfjs backend: ${backend}. Load average (1 min) at start/end: ${load0.toFixed(1)} / ${load1.toFixed(1)}.`,
+      "",
+      `WIDER FACE sample (${annotated.length} images, ${gtFile.replace(shared, "../shared")}):`,
+      "",
+      formatEvaluationTable(rows),
+      "",
+      `One ${photo1024.width}x${photo1024.height} photo, ${TIMED_RUNS} timed runs after one warm-up (ms per detect()):`,
+      "",
+      "| detector | median ms | fastest ms |",
+      "| --- | ---: | ---: |",
+      ...speed,
+      "",
+    ].join("\n"),
+  );
+}
+
+await main();

@@ -1,0 +1,77 @@
+import { FaceDetectError } from "./errors.js";
+import { createHaarDetector, type HaarOptions } from "./haar.js";
+import { createSsdMobilenetDetector, type SsdMobilenetOptions } from "./ssd-mobilenet-v1.js";
+import { createTinyFaceDetector, type TinyFaceOptions } from "./tiny-face.js";
+import type { DetectorName, FaceDetector } from "./types.js";
+
+/** Options per detector name. */
+export interface DetectorOptionsByName {
+  haar: HaarOptions;
+  "ssd-mobilenet-v1": SsdMobilenetOptions;
+  "tiny-face": TinyFaceOptions;
+}
+
+/** What {@link listDetectors} says about one detector. */
+export interface DetectorInfo {
+  readonly name: DetectorName;
+  /** `cascade` (OpenCV.js, no tfjs) or `dnn` (tfjs-core, on the active backend). */
+  readonly kind: "cascade" | "dnn";
+  readonly description: string;
+  /** Where the model comes from and under which licence. */
+  readonly model: string;
+}
+
+const DETECTORS: readonly DetectorInfo[] = [
+  {
+    name: "haar",
+    kind: "cascade",
+    description: "OpenCV's Haar cascade, as the study used it (frontal faces only)",
+    model: "haarcascade_frontalface_default.xml, shipped in this package (Intel License Agreement, in the file's header)",
+  },
+  {
+    name: "ssd-mobilenet-v1",
+    kind: "dnn",
+    description: "SSD MobileNet v1 trained on WIDER FACE; 512x512 input",
+    model: "ssd_mobilenetv1_model from the @vladmandic/face-api npm package (MIT)",
+  },
+  {
+    name: "tiny-face",
+    kind: "dnn",
+    description: "face-api's Tiny face detector (Tiny-YOLOv2, separable convolutions); 416x416 input by default",
+    model: "tiny_face_detector_model from the @vladmandic/face-api npm package (MIT)",
+  },
+];
+
+/** The detectors this package can create, in a stable order. */
+export function listDetectors(): readonly DetectorInfo[] {
+  return DETECTORS;
+}
+
+/** Whether `name` names a detector of this package. */
+export function isDetectorName(name: string): name is DetectorName {
+  return DETECTORS.some((d) => d.name === name);
+}
+
+/**
+ * Creates a detector by name. Every detector loads its model from disk (no network).
+ * The DNN detectors run on the active tfjs-core backend: initialise it first (`initBackend()` from `@fer/cnn/backend`).
+ * @throws {FaceDetectError} `unknown-detector`, `bad-option` or `model-load`.
+ */
+export async function createDetector<N extends DetectorName>(
+  name: N,
+  options?: DetectorOptionsByName[N],
+): Promise<FaceDetector> {
+  switch (name as DetectorName) {
+    case "haar":
+      return createHaarDetector(options as HaarOptions | undefined);
+    case "ssd-mobilenet-v1":
+      return createSsdMobilenetDetector(options as SsdMobilenetOptions | undefined);
+    case "tiny-face":
+      return createTinyFaceDetector(options as TinyFaceOptions | undefined);
+    default:
+      throw new FaceDetectError(
+        "unknown-detector",
+        `unknown detector "${String(name)}"; known: ${DETECTORS.map((d) => d.name).join(", ")}`,
+      );
+  }
+}

@@ -1,0 +1,301 @@
+import type { Image } from "@fer/preprocess";
+import * as tf from "@tensorflow/tfjs-core";
+import { finishDetections, nonMaxSuppression } from "./boxes.js";
+import { squareNetworkInput } from "./network-input.js";
+import { FaceDetectError } from "./errors.js";
+import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
+import { assertDetectableImage, checkNumberOption } from "./image-input.js";
+import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
+
+/** Options of the SSD MobileNet v1 face detector. */
+export interface SsdMobilenetOptions extends Omit<CommonDetectorOptions, "maxSide"> {
+  /** Lowest face probability kept (0..1). Default 0.5. */
+  minScore?: number;
+  /** Boxes overlapping a better one by more than this IoU are dropped. Default 0.5. */
+  iouThreshold?: number;
+  /** At most this many faces per image. Default 100. */
+  maxResults?: number;
+  /**
+   * Side of the square the photo is fitted into; a multiple of 32. The model was trained at 512 (the default);
+   * smaller sides run faster (the cost grows with the square of the side) but miss more small faces.
+   */
+  inputSize?: number;
+  /** Folder with `ssd_mobilenetv1_model-weights_manifest.json` and its shard; default: the one in `@vladmandic/face-api`. */
+  modelDir?: string;
+}
+
+const MODEL = "ssd_mobilenetv1_model";
+/** The side the network was trained at. */
+const TRAINED_SIZE = 512;
+const BN_EPSILON = 0.001;
+/** MobileNet v1 depthwise layers with stride 2. */
+const STRIDE2 = new Set([2, 4, 6, 12]);
+
+interface Conv {
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+interface SsdParams {
+  conv0: Conv;
+  /** Layers 1..13: depthwise (batch norm folded in) then pointwise. */
+  pairs: { depthwise: Conv; pointwise: Conv }[];
+  /** The eight extra feature layers after the backbone. */
+  extra: Conv[];
+  /** Six heads: box encodings and class logits. */
+  heads: { box: Conv; cls: Conv }[];
+  /** Per head: anchor heights and widths (fractions of the square side), one pair per anchor of a cell. */
+  anchorShapes: { h: number; w: number }[][];
+}
+
+/** Anchors per cell of each head's feature map (the first head has 3, the others 6). */
+const ANCHORS_PER_CELL = [3, 6, 6, 6, 6, 6];
+
+/** Feature-map sides of the six heads for an input side: strides 16 and 32, then halved four times ('same' padding). */
+function featureSides(inputSize: number): number[] {
+  const sides = [Math.ceil(inputSize / 16), Math.ceil(inputSize / 32)];
+  while (sides.length < 6) sides.push(Math.ceil(sides[sides.length - 1]! / 2));
+  return sides;
+}
+
+/**
+ * Reads each head's anchor shapes from the model's anchor table (`Output/extra_dim`, laid out for 512x512:
+ * 32x32x3, then 16x16, 8x8, 4x4, 2x2, 1x1 cells of 6), after checking that the table is the regular SSD grid
+ * (every anchor centred on its cell), so that anchors can be laid out again for any input side.
+ */
+function anchorShapesFromTable(table: Float32Array): { h: number; w: number }[][] {
+  const shapes: { h: number; w: number }[][] = [];
+  let i = 0;
+  featureSides(TRAINED_SIZE).forEach((n, head) => {
+    const k = ANCHORS_PER_CELL[head]!;
+    const first: { h: number; w: number }[] = [];
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        for (let j = 0; j < k; j++, i++) {
+          const [y0, x0, y1, x1] = [table[i * 4]!, table[i * 4 + 1]!, table[i * 4 + 2]!, table[i * 4 + 3]!];
+          if (Math.abs((y0 + y1) / 2 - (r + 0.5) / n) > 1e-4 || Math.abs((x0 + x1) / 2 - (c + 0.5) / n) > 1e-4) {
+            throw new FaceDetectError("model-load", `${MODEL}: anchor ${i} is not centred on its cell`);
+          }
+          if (r === 0 && c === 0) first.push({ h: y1 - y0, w: x1 - x0 });
+        }
+      }
+    }
+    shapes.push(first);
+  });
+  if (i * 4 !== table.length) throw new FaceDetectError("model-load", `${MODEL}: anchor table has ${table.length / 4} anchors, expected ${i}`);
+  return shapes;
+}
+
+/**
+ * Lays out anchors (`[n * 4]` as cy, cx, h, w, fractions of the square side) for an input side. Anchors keep their
+ * size in pixels of the network input (the convolutions see pixels), so their fractions grow as the side shrinks.
+ */
+function layoutAnchors(shapes: { h: number; w: number }[][], inputSize: number): Float32Array {
+  const sides = featureSides(inputSize);
+  const k = TRAINED_SIZE / inputSize;
+  const total = sides.reduce((sum, n, head) => sum + n * n * shapes[head]!.length, 0);
+  const out = new Float32Array(total * 4);
+  let i = 0;
+  sides.forEach((n, head) => {
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        for (const s of shapes[head]!) {
+          out[i++] = (r + 0.5) / n;
+          out[i++] = (c + 0.5) / n;
+          out[i++] = s.h * k;
+          out[i++] = s.w * k;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/** Builds the network parameters from the face-api weight map; folds each depthwise layer's batch norm into it. */
+function buildParams(w: tf.NamedTensorMap): SsdParams {
+  const get = (name: string): tf.Tensor => weight(w, name, MODEL);
+  const pointwise = (prefix: string): Conv => ({
+    filter: get(`${prefix}/weights`) as tf.Tensor4D,
+    bias: get(`${prefix}/convolution_bn_offset`) as tf.Tensor1D,
+  });
+  const pairs = [];
+  for (let i = 1; i <= 13; i++) {
+    const p = `MobilenetV1/Conv2d_${i}_depthwise`;
+    const depthwise = tf.tidy(() => {
+      const k = tf.div(get(`${p}/BatchNorm/gamma`), tf.sqrt(tf.add(get(`${p}/BatchNorm/moving_variance`), BN_EPSILON)));
+      return {
+        filter: tf.mul(get(`${p}/depthwise_weights`), tf.reshape(k, [1, 1, -1, 1])) as tf.Tensor4D,
+        bias: tf.sub(get(`${p}/BatchNorm/beta`), tf.mul(get(`${p}/BatchNorm/moving_mean`), k)) as tf.Tensor1D,
+      };
+    });
+    pairs.push({ depthwise, pointwise: pointwise(`MobilenetV1/Conv2d_${i}_pointwise`) });
+  }
+  const extra = [];
+  for (let i = 0; i < 8; i++) extra.push(pointwise(`Prediction/Conv2d_${i}_pointwise`));
+  const heads = [];
+  for (let i = 0; i < 6; i++) {
+    const p = `Prediction/BoxPredictor_${i}`;
+    heads.push({
+      box: { filter: get(`${p}/BoxEncodingPredictor/weights`) as tf.Tensor4D, bias: get(`${p}/BoxEncodingPredictor/biases`) as tf.Tensor1D },
+      cls: { filter: get(`${p}/ClassPredictor/weights`) as tf.Tensor4D, bias: get(`${p}/ClassPredictor/biases`) as tf.Tensor1D },
+    });
+  }
+  const anchorShapes = anchorShapesFromTable(get("Output/extra_dim").dataSync() as Float32Array);
+  return { conv0: pointwise("MobilenetV1/Conv2d_0_pointwise"), pairs, extra, heads, anchorShapes };
+}
+
+function conv(x: tf.Tensor4D, c: Conv, stride: number, activation: "relu6" | "linear"): tf.Tensor4D {
+  return tf.fused.conv2d({ x, filter: c.filter, strides: stride, pad: "same", bias: c.bias, activation });
+}
+
+/** Runs the network: returns box encodings `[anchors, 4]` and class logits `[anchors, 3]`. */
+function forward(p: SsdParams, x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
+  return tf.tidy(() => {
+    let out = conv(x, p.conv0, 2, "relu6");
+    let conv11 = out;
+    p.pairs.forEach((pair, idx) => {
+      const layer = idx + 1;
+      out = tf.fused.depthwiseConv2d({
+        x: out,
+        filter: pair.depthwise.filter,
+        strides: STRIDE2.has(layer) ? 2 : 1,
+        pad: "same",
+        bias: pair.depthwise.bias,
+        activation: "relu6",
+      });
+      out = conv(out, pair.pointwise, 1, "relu6");
+      if (layer === 11) conv11 = out;
+    });
+    const extra: tf.Tensor4D[] = [];
+    let h = out;
+    p.extra.forEach((c, i) => {
+      h = conv(h, c, i % 2 === 1 ? 2 : 1, "relu6");
+      extra.push(h);
+    });
+    const features = [conv11, out, extra[1]!, extra[3]!, extra[5]!, extra[7]!];
+    const boxes = features.map((f, i) => tf.reshape(conv(f, p.heads[i]!.box, 1, "linear"), [-1, 4]));
+    const classes = features.map((f, i) => tf.reshape(conv(f, p.heads[i]!.cls, 1, "linear"), [-1, 3]));
+    return [tf.concat(boxes, 0) as tf.Tensor2D, tf.concat(classes, 0) as tf.Tensor2D];
+  });
+}
+
+/**
+ * Decodes SSD box encodings (TF Object Detection API: ty, tx, th, tw with scales 10, 10, 5, 5) for the anchors whose
+ * face probability is at least `minScore`. `span` is the square's side in original pixels.
+ */
+function decode(anchors: Float32Array, enc: Float32Array, logits: Float32Array, minScore: number, span: number): Detection[] {
+  const dets: Detection[] = [];
+  const n = anchors.length / 4;
+  const minLogit = Math.log(minScore / (1 - minScore));
+  for (let i = 0; i < n; i++) {
+    // Class logits per anchor: background, face, (unused).
+    const logit = logits[i * 3 + 1]!;
+    if (!(logit >= minLogit)) continue;
+    const a = i * 4;
+    const ha = anchors[a + 2]!;
+    const wa = anchors[a + 3]!;
+    const cy = (enc[a]! / 10) * ha + anchors[a]!;
+    const cx = (enc[a + 1]! / 10) * wa + anchors[a + 1]!;
+    const h = Math.exp(enc[a + 2]! / 5) * ha;
+    const w = Math.exp(enc[a + 3]! / 5) * wa;
+    dets.push({
+      x: (cx - w / 2) * span,
+      y: (cy - h / 2) * span,
+      width: w * span,
+      height: h * span,
+      score: 1 / (1 + Math.exp(-logit)),
+    });
+  }
+  return dets;
+}
+
+/** The SSD MobileNet v1 face detector (face-api's WIDER FACE-trained weights) on the active tfjs backend. */
+class SsdMobilenetDetector implements FaceDetector {
+  readonly name = "ssd-mobilenet-v1" as const;
+  private params: SsdParams | undefined;
+  private readonly owned: tf.Tensor[];
+  private readonly anchors: Float32Array;
+
+  constructor(
+    params: SsdParams,
+    owned: tf.Tensor[],
+    private readonly opts: Required<Omit<SsdMobilenetOptions, "modelDir">>,
+  ) {
+    this.params = params;
+    this.owned = owned;
+    this.anchors = layoutAnchors(params.anchorShapes, opts.inputSize);
+  }
+
+  async detect(img: Image): Promise<Detection[]> {
+    const p = this.params;
+    if (p === undefined) throw new FaceDetectError("disposed", "ssd-mobilenet-v1 detector used after dispose()");
+    assertDetectableImage(img);
+    const size = this.opts.inputSize;
+    // Pixels scaled to -1..1; the padding is black (-1), as in face-api.
+    const { data, placement } = squareNetworkInput(img, size, [127.5, 127.5, 127.5], 1 / 127.5);
+    const [boxes, classes] = tf.tidy(() => forward(p, tf.tensor4d(data, [1, size, size, 3], "float32")));
+    let enc: Float32Array;
+    let logits: Float32Array;
+    try {
+      [enc, logits] = (await Promise.all([boxes.data(), classes.data()])) as [Float32Array, Float32Array];
+    } finally {
+      boxes.dispose();
+      classes.dispose();
+    }
+    if (enc.length !== this.anchors.length) {
+      throw new FaceDetectError("model-load", `${MODEL}: ${enc.length / 4} box encodings for ${this.anchors.length / 4} anchors`);
+    }
+    const raw = decode(this.anchors, enc, logits, this.opts.minScore, placement.scale * size);
+    const kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
+    return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize);
+  }
+
+  dispose(): void {
+    if (this.params === undefined) return;
+    tf.dispose(this.owned);
+    this.params = undefined;
+  }
+}
+
+/**
+ * Creates the SSD MobileNet v1 face detector. Weights come from the `@vladmandic/face-api` npm package (MIT; trained
+ * on WIDER FACE by face-api.js), read from disk with no network. The photo is fitted into a 512x512 square
+ * (`inputSize`).
+ * Runs on the active tfjs-core backend (set it up first, e.g. with `initBackend()` from `@fer/cnn/backend`).
+ * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
+ */
+export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = {}): Promise<FaceDetector> {
+  checkNumberOption("minScore", options.minScore, 0.001, 0.999);
+  checkNumberOption("iouThreshold", options.iouThreshold, 0, 1);
+  checkNumberOption("maxResults", options.maxResults, 1);
+  checkNumberOption("inputSize", options.inputSize, 64, 2048);
+  if (options.inputSize !== undefined && options.inputSize % 32 !== 0) {
+    throw new FaceDetectError("bad-option", `inputSize must be a multiple of 32, got ${options.inputSize}`);
+  }
+  checkNumberOption("minSize", options.minSize, 0);
+  checkNumberOption("maxSize", options.maxSize, 0);
+  await tf.ready();
+  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  let params: SsdParams;
+  try {
+    params = buildParams(weights);
+  } catch (e) {
+    tf.dispose(weights);
+    throw e;
+  }
+  const folded = params.pairs.flatMap((pr) => [pr.depthwise.filter, pr.depthwise.bias]);
+  const used = new Set<tf.Tensor>(folded);
+  for (const c of [params.conv0, ...params.pairs.map((pr) => pr.pointwise), ...params.extra]) {
+    used.add(c.filter).add(c.bias);
+  }
+  for (const h of params.heads) used.add(h.box.filter).add(h.box.bias).add(h.cls.filter).add(h.cls.bias);
+  tf.dispose(Object.values(weights).filter((t) => !used.has(t)));
+  return new SsdMobilenetDetector(params, [...used], {
+    minScore: options.minScore ?? 0.5,
+    iouThreshold: options.iouThreshold ?? 0.5,
+    maxResults: options.maxResults ?? 100,
+    inputSize: options.inputSize ?? TRAINED_SIZE,
+    minSize: options.minSize ?? 0,
+    maxSize: options.maxSize ?? 0,
+  });
+}

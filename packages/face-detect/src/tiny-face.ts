@@ -1,0 +1,174 @@
+import type { Image } from "@fer/preprocess";
+import * as tf from "@tensorflow/tfjs-core";
+import { finishDetections, nonMaxSuppression } from "./boxes.js";
+import { squareNetworkInput } from "./network-input.js";
+import { FaceDetectError } from "./errors.js";
+import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
+import { assertDetectableImage, checkNumberOption } from "./image-input.js";
+import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
+
+/** Options of the Tiny face detector. */
+export interface TinyFaceOptions extends Omit<CommonDetectorOptions, "maxSide"> {
+  /** Side of the square the photo is fitted into; a multiple of 32. Larger finds smaller faces, slower. Default 416. */
+  inputSize?: number;
+  /** Lowest face probability kept (0..1). Default 0.5. */
+  minScore?: number;
+  /** Boxes overlapping a better one by more than this IoU are dropped. Default 0.4. */
+  iouThreshold?: number;
+  /** At most this many faces per image. Default 100. */
+  maxResults?: number;
+  /** Folder with `tiny_face_detector_model-weights_manifest.json` and its shard; default: the one in `@vladmandic/face-api`. */
+  modelDir?: string;
+}
+
+const MODEL = "tiny_face_detector_model";
+/** Mean RGB the network was trained with. */
+const MEAN_RGB = [117.001, 114.697, 97.404] as const;
+/** YOLO anchor sizes in output cells (width, height). */
+const ANCHORS = [
+  [1.603231, 2.094468],
+  [6.041143, 7.080126],
+  [2.882459, 3.518061],
+  [4.266906, 5.178857],
+  [9.041765, 10.66308],
+] as const;
+const LEAK = 0.1;
+
+interface TinyParams {
+  conv0: { filter: tf.Tensor4D; bias: tf.Tensor1D };
+  /** conv1..conv5: depthwise 3x3, pointwise 1x1, bias. */
+  separable: { depthwise: tf.Tensor4D; pointwise: tf.Tensor4D; bias: tf.Tensor1D }[];
+  conv8: { filter: tf.Tensor4D; bias: tf.Tensor1D };
+}
+
+function buildParams(w: tf.NamedTensorMap): TinyParams {
+  const get = (name: string): tf.Tensor => weight(w, name, MODEL);
+  const separable = [];
+  for (let i = 1; i <= 5; i++) {
+    separable.push({
+      depthwise: get(`conv${i}/depthwise_filter`) as tf.Tensor4D,
+      pointwise: get(`conv${i}/pointwise_filter`) as tf.Tensor4D,
+      bias: get(`conv${i}/bias`) as tf.Tensor1D,
+    });
+  }
+  return {
+    conv0: { filter: get("conv0/filters") as tf.Tensor4D, bias: get("conv0/bias") as tf.Tensor1D },
+    separable,
+    conv8: { filter: get("conv8/filters") as tf.Tensor4D, bias: get("conv8/bias") as tf.Tensor1D },
+  };
+}
+
+/** Runs the network: `[1, n, n, 25]` = per cell, 5 anchors x (x, y, w, h, objectness). */
+function forward(p: TinyParams, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    let out = tf.fused.conv2d({
+      x, filter: p.conv0.filter, strides: 1, pad: "valid", bias: p.conv0.bias, activation: "leakyrelu", leakyreluAlpha: LEAK,
+    });
+    for (const s of p.separable) {
+      out = tf.maxPool(out, 2, 2, "same");
+      out = tf.depthwiseConv2d(out, s.depthwise, 1, "same");
+      out = tf.fused.conv2d({
+        x: out, filter: s.pointwise, strides: 1, pad: "valid", bias: s.bias, activation: "leakyrelu", leakyreluAlpha: LEAK,
+      });
+    }
+    out = tf.maxPool(out, 2, 1, "same");
+    return tf.fused.conv2d({ x: out, filter: p.conv8.filter, strides: 1, pad: "valid", bias: p.conv8.bias });
+  });
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** Decodes the YOLO grid into boxes (in original pixels) for anchors whose objectness is at least `minScore`. */
+function decode(out: Float32Array, cells: number, minScore: number, span: number): Detection[] {
+  const dets: Detection[] = [];
+  const minLogit = Math.log(minScore / (1 - minScore));
+  for (let row = 0; row < cells; row++) {
+    for (let col = 0; col < cells; col++) {
+      for (let a = 0; a < ANCHORS.length; a++) {
+        const o = ((row * cells + col) * ANCHORS.length + a) * 5;
+        const logit = out[o + 4]!;
+        if (!(logit >= minLogit)) continue;
+        const [aw, ah] = ANCHORS[a]!;
+        const cx = (col + sigmoid(out[o]!)) / cells;
+        const cy = (row + sigmoid(out[o + 1]!)) / cells;
+        const w = (Math.exp(out[o + 2]!) * aw) / cells;
+        const h = (Math.exp(out[o + 3]!) * ah) / cells;
+        dets.push({ x: (cx - w / 2) * span, y: (cy - h / 2) * span, width: w * span, height: h * span, score: sigmoid(logit) });
+      }
+    }
+  }
+  return dets;
+}
+
+/** face-api's Tiny face detector (a Tiny-YOLOv2 with separable convolutions) on the active tfjs backend. */
+class TinyFaceDetector implements FaceDetector {
+  readonly name = "tiny-face" as const;
+  private params: TinyParams | undefined;
+
+  constructor(
+    params: TinyParams,
+    private readonly opts: Required<Omit<TinyFaceOptions, "modelDir">>,
+  ) {
+    this.params = params;
+  }
+
+  async detect(img: Image): Promise<Detection[]> {
+    const p = this.params;
+    if (p === undefined) throw new FaceDetectError("disposed", "tiny-face detector used after dispose()");
+    assertDetectableImage(img);
+    const size = this.opts.inputSize;
+    const { data, placement } = squareNetworkInput(img, size, MEAN_RGB, 1 / 255);
+    const y = tf.tidy(() => forward(p, tf.tensor4d(data, [1, size, size, 3], "float32")));
+    let out: Float32Array;
+    try {
+      out = (await y.data()) as Float32Array;
+    } finally {
+      y.dispose();
+    }
+    const raw = decode(out, size / 32, this.opts.minScore, placement.scale * size);
+    const kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
+    return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize);
+  }
+
+  dispose(): void {
+    const p = this.params;
+    if (p === undefined) return;
+    tf.dispose([p.conv0.filter, p.conv0.bias, p.conv8.filter, p.conv8.bias]);
+    for (const s of p.separable) tf.dispose([s.depthwise, s.pointwise, s.bias]);
+    this.params = undefined;
+  }
+}
+
+/**
+ * Creates face-api's Tiny face detector (190 KB of weights from the `@vladmandic/face-api` npm package, MIT),
+ * read from disk with no network. Runs on the active tfjs-core backend.
+ * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
+ */
+export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Promise<FaceDetector> {
+  checkNumberOption("inputSize", options.inputSize, 32, 4096);
+  if (options.inputSize !== undefined && options.inputSize % 32 !== 0) {
+    throw new FaceDetectError("bad-option", `inputSize must be a multiple of 32, got ${options.inputSize}`);
+  }
+  checkNumberOption("minScore", options.minScore, 0.001, 0.999);
+  checkNumberOption("iouThreshold", options.iouThreshold, 0, 1);
+  checkNumberOption("maxResults", options.maxResults, 1);
+  checkNumberOption("minSize", options.minSize, 0);
+  checkNumberOption("maxSize", options.maxSize, 0);
+  await tf.ready();
+  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  let params: TinyParams;
+  try {
+    params = buildParams(weights);
+  } catch (e) {
+    tf.dispose(weights);
+    throw e;
+  }
+  return new TinyFaceDetector(params, {
+    inputSize: options.inputSize ?? 416,
+    minScore: options.minScore ?? 0.5,
+    iouThreshold: options.iouThreshold ?? 0.4,
+    maxResults: options.maxResults ?? 100,
+    minSize: options.minSize ?? 0,
+    maxSize: options.maxSize ?? 0,
+  });
+}

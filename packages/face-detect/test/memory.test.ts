@@ -1,0 +1,58 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, test } from "vitest";
+import { createDetector } from "../src/index.js";
+import { liveOpenCvObjects, loadOpenCv } from "../src/opencv.js";
+import { loadPhoto, noiseImage } from "./helpers.js";
+import { initTestBackend } from "./tf-backend.js";
+
+const RUNS = 500;
+
+beforeAll(async () => {
+  await initTestBackend();
+});
+
+describe("no memory growth across 500 detections", () => {
+  test("haar: every OpenCV object is deleted and the WebAssembly heap does not grow", async () => {
+    const { cv } = await loadOpenCv();
+    // A 1024x768 RGBA photo (3 MB per copy): a leaked Mat per call would add 1.5 GB to the heap.
+    // The huge minimum face size keeps the cascade itself quick; the Mats are the same as for any call.
+    const img = noiseImage(1024, 768, 4, 3);
+    const haar = await createDetector("haar", { minSize: 700 });
+    const baseline = liveOpenCvObjects();
+    try {
+      for (let i = 0; i < 20; i++) await haar.detect(img);
+      const heap = cv.HEAPU8.length;
+      for (let i = 0; i < RUNS; i++) await haar.detect(img);
+      expect(liveOpenCvObjects()).toBe(baseline);
+      expect(cv.HEAPU8.length).toBe(heap);
+      // The same objects were also freed when the cascade actually found faces.
+      const photo = await loadPhoto("apollo11_crew.jpg");
+      const full = await createDetector("haar");
+      for (let i = 0; i < 10; i++) expect((await full.detect(photo)).length).toBeGreaterThan(0);
+      full.dispose();
+      expect(liveOpenCvObjects()).toBe(baseline);
+    } finally {
+      haar.dispose();
+    }
+    expect(liveOpenCvObjects()).toBe(baseline - 1);
+  });
+
+  test("ssd-mobilenet-v1 and tiny-face: tensor count and bytes are flat, and dispose frees the weights", async () => {
+    const photo = await loadPhoto("apollo11_crew.jpg");
+    const before = tf.memory();
+    // Small input sides keep 500 runs quick; the code path is the same at any size.
+    for (const [name, options] of [["ssd-mobilenet-v1", { inputSize: 64 }], ["tiny-face", { inputSize: 64 }]] as const) {
+      const d = await createDetector(name, options);
+      await d.detect(photo);
+      const start = tf.memory();
+      for (let i = 0; i < RUNS; i++) await d.detect(photo);
+      const end = tf.memory();
+      expect(end.numTensors, name).toBe(start.numTensors);
+      expect(end.numBytes, name).toBe(start.numBytes);
+      d.dispose();
+    }
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Measures the facts that decided which heads use a library and which use our own implementation:
+ * - ml-random-forest: its predictProbability drops the first tree's vote; its fit time grows ~quadratically with n;
+ * - ml-knn: query time of its kd-tree on 64-d features, and that it has no distance weighting;
+ * - libsvm-js: fit time on growing subsets (C=0.1, gamma=0.01, RBF).
+ * Run: `pnpm --filter @fer/heads build && nice -n 10 node packages/heads/dist/bench/check-libraries.js`
+ */
+import { createRequire } from "node:module";
+import { loadPooledPixels } from "./pooled-pixels.js";
+import { Standardizer } from "../core/scaler.js";
+import type { FeatureMatrix } from "../core/matrix.js";
+import { loadLibsvm } from "../svm/libsvm.js";
+
+const require = createRequire(import.meta.url);
+
+interface MlForest {
+  train(X: number[][], y: number[]): void;
+  predict(X: number[][]): number[];
+  predictProbability(X: number[][], label: number): number[];
+  predictionValues(X: number[][]): { getRow(i: number): number[] };
+}
+interface MlKnn {
+  predict(X: number[][]): number[];
+}
+const { RandomForestClassifier } = require("ml-random-forest") as {
+  RandomForestClassifier: new (o: object) => MlForest;
+};
+const KNN = require("ml-knn") as new (X: number[][], y: number[], o: object) => MlKnn;
+
+function rows(m: FeatureMatrix, n: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+  return out;
+}
+
+function seconds(t0: number): string {
+  return ((performance.now() - t0) / 1000).toFixed(2);
+}
+
+const arg = (name: string, def: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+};
+
+const train = await loadPooledPixels("train");
+const scaler = Standardizer.fit(train.features);
+const X = scaler.transform(train.features);
+// A shuffled order so that subsets hold every class.
+const order = Array.from({ length: X.rows }, (_, i) => i).sort((a, b) => ((a * 2654435761) >>> 0) - ((b * 2654435761) >>> 0));
+const Xs: FeatureMatrix = { rows: X.rows, cols: X.cols, data: new Float32Array(X.data.length) };
+const ys: number[] = [];
+order.forEach((r, i) => {
+  Xs.data.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), i * X.cols);
+  ys.push(train.labels[r]!);
+});
+const allRows = rows(Xs, Xs.rows);
+
+console.log("## ml-random-forest 2.1.0: predictProbability vs per-tree votes");
+{
+  const n = 300;
+  const rf = new RandomForestClassifier({ nEstimators: 5, maxFeatures: 0.5, seed: 3, noOOB: true });
+  rf.train(allRows.slice(0, n), ys.slice(0, n));
+  const q = allRows.slice(n, n + 200);
+  const pv = rf.predictionValues(q);
+  let mismatches = 0;
+  let example = "";
+  for (const label of [0, 3, 6]) {
+    const p = rf.predictProbability(q, label);
+    for (let i = 0; i < q.length; i++) {
+      const votes = pv.getRow(i);
+      const frac = votes.filter((v) => v === label).length / votes.length;
+      if (Math.abs(frac - p[i]!) > 1e-6) {
+        mismatches++;
+        if (!example) example = `label ${label}: tree votes [${votes.join(",")}] -> vote fraction ${frac}, predictProbability ${p[i]}`;
+      }
+    }
+  }
+  console.log(`mismatches: ${mismatches} of 600 (label, sample) pairs; e.g. ${example}`);
+}
+
+console.log("## ml-random-forest 2.1.0: fit time of 5 trees (maxFeatures 8/64, no bagging of features per split)");
+for (const n of [arg("rf-n1", 1000), arg("rf-n2", 2000), arg("rf-n3", 4000)]) {
+  const rf = new RandomForestClassifier({ nEstimators: 5, maxFeatures: 8, seed: 3, noOOB: true, useSampleBagging: false, treeOptions: { minNumSamples: 5 } });
+  const t0 = performance.now();
+  rf.train(allRows.slice(0, n), ys.slice(0, n));
+  console.log(`n=${n}: ${seconds(t0)} s`);
+}
+
+console.log("## ml-knn 3.0.0: kd-tree query time on 28,709 x 64 (k=45; uniform votes only: no distance weighting option)");
+{
+  const t0 = performance.now();
+  const knn = new KNN(allRows, ys, { k: 45 });
+  console.log(`build: ${seconds(t0)} s`);
+  const test = await loadPooledPixels("test");
+  const q = rows(scaler.transform(test.features), arg("knn-queries", 20));
+  const t1 = performance.now();
+  knn.predict(q);
+  console.log(`${q.length} queries: ${(((performance.now() - t1) / q.length)).toFixed(1)} ms/query`);
+}
+
+console.log("## libsvm-js 0.2.1 (wasm): fit time, RBF C=0.1 gamma=0.01, no probability estimates");
+{
+  const SVM = await loadLibsvm();
+  for (const n of [arg("svm-n1", 2000), arg("svm-n2", 4000), arg("svm-n3", 8000)]) {
+    const svm = new SVM({ kernel: SVM.KERNEL_TYPES.RBF, type: SVM.SVM_TYPES.C_SVC, cost: 0.1, gamma: 0.01, quiet: true });
+    const t0 = performance.now();
+    svm.train(allRows.slice(0, n), ys.slice(0, n));
+    const fit = seconds(t0);
+    const t1 = performance.now();
+    svm.predict(allRows.slice(n, n + 200));
+    console.log(`n=${n}: fit ${fit} s, ${svm.getSVIndices().length} SVs, predict ${((performance.now() - t1) / 200).toFixed(2)} ms/sample`);
+    svm.free();
+  }
+}

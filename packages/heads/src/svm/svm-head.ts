@@ -1,0 +1,184 @@
+import { HeadError } from "../core/errors.js";
+import { BaseHead, checkSavedHead, savedParams, type HeadKind } from "../core/head.js";
+import type { FeatureMatrix } from "../core/matrix.js";
+import { is, resolveParams, type ParamSpec } from "../core/params.js";
+import { resolveGamma, type GammaSetting } from "./gamma.js";
+import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvm, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";
+
+/** Parameters of {@link SvmHead} (names follow scikit-learn's SVC). */
+export interface SvmParams {
+  kernel: "rbf" | "linear";
+  C: number;
+  /** RBF width: a number, 'scale' = 1/(D Var(X)) or 'auto' = 1/D (scikit-learn's meanings). */
+  gamma: GammaSetting;
+  /** Train libsvm's probability model (Platt scaling by internal 5-fold CV: about 5x the fit time). */
+  probability: boolean;
+  tolerance: number;
+  /** libsvm kernel cache in MB. */
+  cacheSize: number;
+  shrinking: boolean;
+  standardize: boolean;
+}
+
+/** The SVM parameter specifications (shared with the bagging ensemble). */
+export const SVM_SPECS: readonly ParamSpec[] = [
+  { name: "kernel", description: "kernel function", default: "rbf", accepts: "'rbf' | 'linear'", check: is.oneOf(["rbf", "linear"]) },
+  { name: "C", description: "inverse regularisation strength (penalty of margin violations)", default: 1, accepts: "number > 0", check: is.num(0, Infinity, true) },
+  {
+    name: "gamma",
+    description: "RBF kernel width: a number, 'scale' = 1/(D * Var(X)) or 'auto' = 1/D, as scikit-learn (X as the SVM sees it, after standardisation when on)",
+    default: "scale",
+    accepts: "number > 0 | 'scale' | 'auto'",
+    check: is.anyOf(is.num(0, Infinity, true), is.oneOf(["scale", "auto"])),
+  },
+  {
+    name: "probability",
+    description: "fit libsvm's probability model (Platt scaling via internal 5-fold cross-validation; ~5x fit time). Without it predictProba is one-hot",
+    default: true,
+    accepts: "boolean",
+    check: is.bool(),
+  },
+  { name: "tolerance", description: "stopping tolerance of the solver", default: 1e-3, accepts: "number > 0", check: is.num(0, Infinity, true) },
+  { name: "cacheSize", description: "kernel cache size in MB (inside the WebAssembly heap)", default: 200, accepts: "number >= 1", check: is.num(1) },
+  { name: "shrinking", description: "use libsvm's shrinking heuristics", default: true, accepts: "boolean", check: is.bool() },
+  { name: "standardize", description: "standardise features before the SVM (fitted with the head, saved with it)", default: true, accepts: "boolean", check: is.bool() },
+];
+
+/** Settings for libsvm from SVM params and the training data (resolves gamma). */
+export function libsvmSettings(p: SvmParams, x: FeatureMatrix): LibsvmSettings {
+  return {
+    kernel: p.kernel,
+    C: p.C,
+    gamma: resolveGamma(p.gamma, x),
+    probability: p.probability,
+    tolerance: p.tolerance,
+    cacheSize: p.cacheSize,
+    shrinking: p.shrinking,
+  };
+}
+
+interface SvmModel {
+  readonly trained: TrainedSvm;
+  readonly gamma: number;
+}
+
+interface SvmModelJSON {
+  readonly gamma: number;
+  readonly supportVectors: number;
+  /** libsvm's own text model format. */
+  readonly libsvm: string;
+}
+
+/**
+ * Support vector machine head (C-SVC, RBF kernel) on `libsvm-js` (libsvm 3.22 compiled to WebAssembly).
+ * The model lives in WebAssembly memory, which the garbage collector does not free: call {@link SvmHead.dispose}
+ * when done (refitting frees the previous model). Loading a saved head is async (`headFromJSON` / `SvmHead.fromJSON`).
+ */
+export class SvmHead extends BaseHead<SvmParams, SvmModel> {
+  readonly kind: HeadKind = "svm";
+  /** Parameter specifications of this head kind. */
+  static readonly specs = SVM_SPECS;
+
+  constructor(params?: Partial<SvmParams>) {
+    super("svm", SVM_SPECS, params);
+  }
+
+  protected get specs(): readonly ParamSpec[] {
+    return SVM_SPECS;
+  }
+  protected get summary(): string {
+    return "support vector machine (libsvm C-SVC via libsvm-js WebAssembly), one-vs-one for several classes";
+  }
+  protected get probabilityMethod(): string {
+    return this.params.probability
+      ? "libsvm's estimates: Platt sigmoids on the pairwise decision values (fitted by internal 5-fold cross-validation), combined by pairwise coupling. predict() is libsvm's one-vs-one vote (as scikit-learn), which can differ from argmax(predictProba) on near ties"
+      : "one-hot of the predicted class (probability = false: no probability model was trained)";
+  }
+  protected get standardize(): boolean {
+    return this.params.standardize;
+  }
+
+  /** Number of support vectors of the fitted model. */
+  get supportVectors(): number {
+    return this.requireModel().trained.supportVectors;
+  }
+
+  /** The gamma actually used (after resolving 'scale' / 'auto'). */
+  get gammaValue(): number {
+    return this.requireModel().gamma;
+  }
+
+  protected async fitModel(x: FeatureMatrix, y: Uint8Array): Promise<SvmModel> {
+    const settings = libsvmSettings(this.params, x);
+    return { trained: await trainLibsvm(x, y, settings), gamma: settings.gamma };
+  }
+
+  protected override predictModel(model: SvmModel, x: FeatureMatrix): Int32Array {
+    return predictLibsvm(model.trained, x);
+  }
+
+  protected probaModel(model: SvmModel, x: FeatureMatrix, numClasses: number): Float64Array {
+    if (this.params.probability) return probaLibsvm(model.trained, x, numClasses);
+    const pred = predictLibsvm(model.trained, x);
+    const out = new Float64Array(x.rows * numClasses);
+    pred.forEach((c, i) => (out[i * numClasses + c] = 1));
+    return out;
+  }
+
+  protected modelToJSON(model: SvmModel): SvmModelJSON {
+    return { gamma: model.gamma, supportVectors: model.trained.supportVectors, libsvm: model.trained.serialized };
+  }
+
+  protected override releaseModel(model: SvmModel): void {
+    model.trained.svm.free();
+  }
+
+  /** Restores an SVM head from {@link SvmHead.toJSON}'s output (loads the model into WebAssembly memory). */
+  static async fromJSON(json: unknown): Promise<SvmHead> {
+    const saved = checkSavedHead(json, "svm");
+    const params = savedParams(saved, (p) => resolveParams<SvmParams>("svm", SVM_SPECS, p));
+    const m = saved.model as SvmModelJSON;
+    if (m === null || typeof m !== "object" || typeof m.libsvm !== "string" || !(m.gamma > 0)) throw new HeadError("bad-format", "svm: model missing");
+    checkLibsvmText(m.libsvm, saved.dim, saved.classes.length);
+    const trained = await restoreLibsvm(m.libsvm);
+    const head = new SvmHead(params);
+    try {
+      return head.restore(saved, { trained, gamma: m.gamma });
+    } catch (e) {
+      trained.svm.free();
+      throw e;
+    }
+  }
+}
+
+/**
+ * Sanity checks of a libsvm text model before handing it to WebAssembly (libsvm's parser does not validate):
+ * a c_svc with class labels that index `numClasses`, feature indices within `dim`, probability lines if any.
+ */
+export function checkLibsvmText(text: string, dim: number, numClasses: number): void {
+  const bad = (why: string): never => {
+    throw new HeadError("bad-format", `svm: saved libsvm model is malformed (${why})`);
+  };
+  const svAt = text.indexOf("\nSV\n");
+  if (!text.startsWith("svm_type c_svc") || svAt < 0) bad("not a c_svc model");
+  const header = text.slice(0, svAt);
+  const labelLine = /\nlabel ([\d ]+)/.exec(header);
+  if (!labelLine) bad("no label line");
+  const labels = labelLine![1]!.trim().split(/\s+/).map(Number);
+  if (labels.some((l) => !Number.isInteger(l) || l < 0 || l >= numClasses)) bad("labels are not class indices");
+  const total = Number(/\ntotal_sv (\d+)/.exec(header)?.[1]);
+  const lines = text.slice(svAt + 4).split("\n").filter((l) => l.trim().length > 0);
+  if (!Number.isInteger(total) || lines.length !== total) bad(`expected ${total} support vectors, found ${lines.length}`);
+  for (const line of lines) {
+    const tokens = line.trim().split(/\s+/);
+    for (const t of tokens) {
+      const colon = t.indexOf(":");
+      if (colon < 0) {
+        if (!Number.isFinite(Number(t))) bad("non-numeric coefficient");
+        continue;
+      }
+      const idx = Number(t.slice(0, colon));
+      if (!Number.isInteger(idx) || idx < 1 || idx > dim || !Number.isFinite(Number(t.slice(colon + 1)))) bad(`feature ${t} outside 1..${dim}`);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { DetectorName } from "@fer/face-detect";
+import { packageDir } from "./paths.js";
+
+/** The two presets, named after the study's two proposals. */
+export const PRESETS = ["fast", "accurate"] as const;
+/** A preset name: `fast` = CNN features + the fast head (route 1); `accurate` = pretrained embeddings + SVM (route 2). */
+export type PresetName = (typeof PRESETS)[number];
+
+/** Whether `name` is a preset name. */
+export function isPresetName(name: string): name is PresetName {
+  return (PRESETS as readonly string[]).includes(name);
+}
+
+/** The detector used when none is asked for: face-api's Tiny face detector (fast, finds the frontal faces of the example photos). */
+export const DEFAULT_DETECTOR: DetectorName = "tiny-face";
+
+/**
+ * Crop margin (fraction of the detected box added on every side) per detector, so a crop frames the face like a
+ * FER2013 image does. Measured with `fer calibrate-margin` on FER2013 train images (see the README).
+ */
+export const DEFAULT_MARGINS: Readonly<Record<DetectorName, number>> = {
+  haar: 0.1,
+  "ssd-mobilenet-v1": 0.1,
+  "tiny-face": 0.1,
+};
+
+/**
+ * The folder of the CNN the `fast` preset uses: `FER_CNN_DIR` if set, else the model `@fer/cnn` ships
+ * (its `defaultCnnDir()`, when that package exports one and the folder exists). Undefined when there is none.
+ */
+export async function defaultCnnDir(): Promise<string | undefined> {
+  if (process.env.FER_CNN_DIR) return path.resolve(process.env.FER_CNN_DIR);
+  const cnn = (await import("@fer/cnn")) as Record<string, unknown>;
+  const fn = cnn.defaultCnnDir;
+  if (typeof fn !== "function") return undefined;
+  const dir = (await (fn as () => string | Promise<string>)()) as string | undefined;
+  return dir !== undefined && existsSync(dir) ? dir : undefined;
+}
+
+/**
+ * The saved head the `fast` preset puts on the CNN's features: `FER_FAST_HEAD` if set, else
+ * `models/fast-head.json` of this package when shipped. Undefined when there is none (the CNN's own classifier is
+ * used then, and the pipeline says so in `models.head`).
+ */
+export function defaultFastHeadFile(): string | undefined {
+  if (process.env.FER_FAST_HEAD) return path.resolve(process.env.FER_FAST_HEAD);
+  const file = path.join(packageDir(), "models", "fast-head.json");
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * What the `accurate` preset is made of, read from `models/accurate.json` of this package. That file is shipped only
+ * once route 2 (pretrained embeddings + SVM) beats route 1 on FER2013; until then the preset is not available.
+ */
+export interface AccuratePresetConfig {
+  /** Backbone name for `@fer/embeddings-vggface2`'s `loadEmbedder`. */
+  readonly backbone: string;
+  readonly layer?: string;
+  /** Weights path, relative to the models folder. */
+  readonly weights?: string;
+  /** Saved SVM head file, relative to the models folder. */
+  readonly head: string;
+}
+
+/** The file describing the shipped `accurate` preset (may not exist). */
+export function accuratePresetFile(): string {
+  return path.join(packageDir(), "models", "accurate.json");
+}

@@ -1,0 +1,26 @@
+/** Why the pipeline refused an option, an input or a model. */
+export type PipelineErrorKind =
+  /** An option is unknown, out of range or of the wrong type. */
+  | "bad-option"
+  /** No model was given and none is shipped (or the shipped one is missing on disk). */
+  | "no-model"
+  /** The head does not fit the featuriser: other feature dimension or unknown classes. */
+  | "head-mismatch"
+  /** The requested preset cannot be built (e.g. `accurate` before route 2 beats route 1). */
+  | "preset-unavailable"
+  /** The input is neither a path, a Buffer nor an Image. */
+  | "bad-input"
+  /** The pipeline was used after `dispose()`. */
+  | "disposed";
+
+/** The one error class thrown by `@fer/pipeline` for bad options, inputs and models; `kind` says which. */
+export class PipelineError extends Error {
+  /** Machine-readable reason. */
+  readonly kind: PipelineErrorKind;
+
+  constructor(kind: PipelineErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PipelineError";
+    this.kind = kind;
+  }
+}

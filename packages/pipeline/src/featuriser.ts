@@ -1,0 +1,94 @@
+import type { FeatureLayer, FerCnn } from "@fer/cnn";
+import type { Embedder } from "@fer/embeddings-vggface2";
+import { EMOTIONS, prepareFaceBytes, type Image } from "@fer/preprocess";
+
+/**
+ * Turns face crops into feature vectors for a head: a CNN of `@fer/cnn` read at one of its dense layers (route 1) or
+ * a pretrained embedder of `@fer/embeddings-vggface2` (route 2).
+ */
+export interface Featuriser {
+  readonly kind: "cnn" | "embedder";
+  /** Short description naming the model and the layer, e.g. `"cnn F (models/fer-f) dense1"`. */
+  readonly name: string;
+  /** Length of one feature vector. */
+  readonly dim: number;
+  /** Classes a head on these features may use (the CNN's classes, or the seven EMOTIONS for an embedder). */
+  readonly classes: readonly string[];
+  /** Side of the square gray faces {@link Featuriser.featuresOfGrayBlock} takes (the size the model was trained at). */
+  readonly faceSize: number;
+  /** Features of face crops of any size and channel count: `faces.length * dim` floats, row i = face i. */
+  features(faces: readonly Image[]): Promise<Float32Array>;
+  /** Features of `count` square gray faces of side {@link Featuriser.faceSize} stored back to back (a dataset block). */
+  featuresOfGrayBlock(pixels: Uint8Array, count: number): Promise<Float32Array>;
+  /** Frees the model if this featuriser owns it. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * A featuriser reading a trained CNN at `layer`. Every crop goes through the model card's preprocessing
+ * (`prepareFaceBytes`: gray, area resize to the card's size; then the CNN applies the card's contrast step and
+ * scaling), exactly as at training.
+ * @param owns dispose the CNN with the featuriser (default false)
+ */
+export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?: boolean; label?: string } = {}): Featuriser {
+  const size = cnn.card.preprocess.size;
+  const dim = (cnn.model.getLayer(layer).outputShape as number[])[1] ?? 0;
+  // Gray + resize only: the CNN's own entry point applies the contrast step of the same card, once.
+  const grayResize = { ...cnn.card.preprocess, contrast: "none" as const };
+  let disposed = false;
+  return {
+    kind: "cnn",
+    name: `cnn ${cnn.card.architecture}${options.label ? ` (${options.label})` : ""} ${layer}`,
+    dim,
+    classes: cnn.card.classes,
+    faceSize: size,
+    async features(faces) {
+      const block = new Uint8Array(faces.length * size * size);
+      faces.forEach((face, i) => block.set(prepareFaceBytes(face, grayResize).data, i * size * size));
+      return cnn.features(block, faces.length, layer);
+    },
+    async featuresOfGrayBlock(pixels, count) {
+      return cnn.features(pixels, count, layer);
+    },
+    dispose() {
+      if (!disposed && options.owns) cnn.dispose();
+      disposed = true;
+    },
+  };
+}
+
+/**
+ * A featuriser over a pretrained {@link Embedder} (route 2). The embedder does its own resizing and normalisation
+ * (see its `preprocessing`); gray dataset faces are given to it as gray images of `faceSize` (48 for FER2013).
+ */
+export function embedderFeaturiser(embedder: Embedder, options: { owns?: boolean; faceSize?: number } = {}): Featuriser {
+  const faceSize = options.faceSize ?? 48;
+  let disposed = false;
+  return {
+    kind: "embedder",
+    name: `embedder ${embedder.name} ${embedder.layer}`,
+    dim: embedder.dim,
+    classes: EMOTIONS,
+    faceSize,
+    features(faces) {
+      return embedder.embed(faces);
+    },
+    async featuresOfGrayBlock(pixels, count) {
+      const n = faceSize * faceSize;
+      const out = new Float32Array(count * embedder.dim);
+      const batch = 64;
+      for (let start = 0; start < count; start += batch) {
+        const faces: Image[] = [];
+        for (let i = start; i < Math.min(count, start + batch); i++) {
+          faces.push({ width: faceSize, height: faceSize, channels: 1, data: pixels.subarray(i * n, (i + 1) * n) });
+        }
+        out.set(await embedder.embed(faces), start * embedder.dim);
+      }
+      return out;
+    },
+    dispose() {
+      if (!disposed && options.owns) embedder.dispose();
+      disposed = true;
+    },
+  };
+}

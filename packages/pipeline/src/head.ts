@@ -1,0 +1,72 @@
+import { readFile } from "node:fs/promises";
+import type { FeatureLayer, FerCnn } from "@fer/cnn";
+import { CnnOutputHead, headFromJSON, type Head } from "@fer/heads";
+import * as tf from "@tensorflow/tfjs-core";
+import { PipelineError } from "./errors.js";
+import type { Featuriser } from "./featuriser.js";
+
+/** Name of the CNN's last (class score) Dense layer in every `@fer/cnn` architecture. */
+const LOGITS_LAYER = "logits";
+
+/**
+ * The CNN's own classifier as a head: its last Dense layer applied to the `dense2` features, then softmax.
+ * For the softmax architectures (A-E) this equals the CNN's output; for F and G (linear scores, squared hinge)
+ * the scores become probabilities through a softmax.
+ */
+export function cnnOwnHead(cnn: FerCnn): Head {
+  const weights = cnn.model.getLayer(LOGITS_LAYER).getWeights();
+  const [kernel, bias] = weights as [tf.Tensor, tf.Tensor];
+  return CnnOutputHead.fromDense({ kernel: kernel.dataSync(), bias: bias.dataSync() }, cnn.card.classes);
+}
+
+/** The feature layer the CNN's own head reads (the input of its last Dense layer). */
+export const CNN_OWN_HEAD_LAYER: FeatureLayer = "dense2";
+
+/** A saved head file, optionally carrying which CNN layer its features came from (`featureLayer`). */
+export interface LoadedHeadFile {
+  readonly head: Head;
+  /** `featureLayer` stored beside the head document, if any ("dense1" or "dense2"). */
+  readonly featureLayer?: FeatureLayer;
+}
+
+/**
+ * Reads a head saved with `head.toJSON()` (a JSON file) and restores it with `@fer/heads`' `headFromJSON`.
+ * The file may carry an extra top-level `featureLayer` ("dense1" | "dense2") saying which CNN layer it was fitted on.
+ * @throws {PipelineError} `no-model` when the file cannot be read or parsed; `@fer/heads` errors for a bad document.
+ */
+export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, "utf8"));
+  } catch (cause) {
+    throw new PipelineError("no-model", `cannot read head file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const head = await headFromJSON(json);
+  const layer = (json as { featureLayer?: unknown }).featureLayer;
+  return layer === "dense1" || layer === "dense2" ? { head, featureLayer: layer } : { head };
+}
+
+/**
+ * Checks that `head` can classify `featuriser`'s vectors: it is fitted, has the same feature dimension, and every
+ * class it predicts is one the featuriser knows. Throws a {@link PipelineError} `head-mismatch` saying what differs.
+ */
+export function assertHeadFits(head: Head, featuriser: Featuriser): void {
+  if (!head.fitted || head.dim === undefined) {
+    throw new PipelineError("head-mismatch", `the ${head.kind} head is not fitted: fit it on ${featuriser.name} features first`);
+  }
+  if (head.dim !== featuriser.dim) {
+    throw new PipelineError(
+      "head-mismatch",
+      `the ${head.kind} head expects ${head.dim}-dimensional features but ${featuriser.name} gives ${featuriser.dim}: ` +
+        `fit the head on features of this featuriser (e.g. \`fer features\` then \`fer fit-head\`)`,
+    );
+  }
+  const unknown = head.classes.filter((c) => !featuriser.classes.includes(c));
+  if (unknown.length > 0) {
+    throw new PipelineError(
+      "head-mismatch",
+      `the ${head.kind} head predicts class${unknown.length > 1 ? "es" : ""} ${unknown.join(", ")} that ${featuriser.name} does not know ` +
+        `(${featuriser.classes.join(", ")})`,
+    );
+  }
+}

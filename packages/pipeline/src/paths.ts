@@ -1,0 +1,28 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The folder of this package (holding package.json, models/, assets/), from dist/ or src/ alike. */
+export function packageDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+/** The monorepo root (two levels above this package). */
+export function repoRoot(): string {
+  return path.resolve(packageDir(), "../..");
+}
+
+/**
+ * The read-only `shared/` data folder: `FER_SHARED_DIR` if set, else `../shared` beside the repository root
+ * (where CI puts it). Throws when it does not exist.
+ */
+export function sharedDir(): string {
+  const dir = process.env.FER_SHARED_DIR ? path.resolve(process.env.FER_SHARED_DIR) : path.resolve(repoRoot(), "../shared");
+  if (!existsSync(dir)) throw new Error(`shared data folder not found at ${dir}; set FER_SHARED_DIR`);
+  return dir;
+}
+
+/** The example photos shipped with this package (public domain, see assets/photos/LICENSES.md). */
+export function examplePhotosDir(): string {
+  return path.join(packageDir(), "assets", "photos");
+}

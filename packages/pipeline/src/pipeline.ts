@@ -1,0 +1,368 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
+import type { Embedder } from "@fer/embeddings-vggface2";
+import { createDetector, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
+import type { Head } from "@fer/heads";
+import { cropBox, type Box, type Image } from "@fer/preprocess";
+import { annotate as drawAnnotations, saveImageAs, type AnnotateOptions } from "./annotate.js";
+import {
+  accuratePresetFile,
+  DEFAULT_DETECTOR,
+  DEFAULT_MARGINS,
+  defaultCnnDir,
+  defaultFastHeadFile,
+  isPresetName,
+  type AccuratePresetConfig,
+  type PresetName,
+} from "./defaults.js";
+import { PipelineError } from "./errors.js";
+import { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
+import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, loadHeadFile } from "./head.js";
+import { expandImagePaths, inputLabel, loadInput, mapBounded, type ImageInput } from "./input.js";
+
+/** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
+export interface PipelineOptions {
+  /** `fast` (default): CNN features + the fast head. `accurate`: pretrained embeddings + SVM, once shipped. */
+  readonly preset?: PresetName;
+  /** A detector name of `@fer/face-detect` (default `tiny-face`) or a ready {@link FaceDetector} (not disposed by the pipeline). */
+  readonly detector?: DetectorName | FaceDetector;
+  /** Options passed to `createDetector` with a detector name. */
+  readonly detectorOptions?: Record<string, unknown>;
+  /** The CNN: a model folder written by `fer train`, or a loaded {@link FerCnn} (not disposed by the pipeline). */
+  readonly cnn?: string | FerCnn;
+  /** A pretrained embedder to use instead of a CNN (route 2); not disposed by the pipeline. */
+  readonly embedder?: Embedder;
+  /**
+   * The head: a fitted {@link Head} (not disposed by the pipeline) or a saved head file (`head.toJSON()` as JSON).
+   * Default: the preset's head. It must fit the featuriser (same feature dimension, known classes).
+   */
+  readonly head?: Head | string;
+  /** The CNN layer a swapped head reads (default: the head file's `featureLayer`, else `dense1`, the study's best). */
+  readonly featureLayer?: FeatureLayer;
+  /** Crop margin: fraction of the detected box added on every side before the square crop (default per detector). */
+  readonly margin?: number;
+  /** Faces whose detected box is smaller than this (px, shorter side) are ignored. Default 0. */
+  readonly minFaceSize?: number;
+}
+
+/** One face found and classified. */
+export interface FaceResult {
+  /** The detected box, in pixels of the input image. */
+  readonly box: Box;
+  /** The detector's own score (scale depends on the detector), when it has one. */
+  readonly detectionScore?: number;
+  /** The most likely emotion. */
+  readonly emotion: string;
+  /** Its score (the largest of `scores`). */
+  readonly confidence: number;
+  /** Score per class, in the pipeline's class order; they sum to 1. */
+  readonly scores: Record<string, number>;
+}
+
+/** Which models made a call. */
+export interface ModelsUsed {
+  readonly preset: PresetName | "custom";
+  readonly detector: string;
+  readonly featuriser: string;
+  readonly head: string;
+}
+
+/** The result of analysing one image. */
+export interface AnalysisResult {
+  /** The input's path, or `<buffer>` / `<image>`. */
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  /** One entry per face, in the detector's order (highest score first); empty when no face is found. */
+  readonly faces: FaceResult[];
+  readonly models: ModelsUsed;
+}
+
+/** One entry of a batch: the result, or the error that stopped this input (the batch goes on). */
+export type BatchItem =
+  | { readonly file: string; readonly result: AnalysisResult; readonly error?: undefined; readonly image?: Image }
+  | { readonly file: string; readonly result?: undefined; readonly error: Error; readonly image?: undefined };
+
+/** Options of {@link Pipeline.analyzeEach}. */
+export interface BatchOptions {
+  /** Inputs in flight at once (decoding overlaps inference). Default 2. */
+  readonly concurrency?: number;
+  /** Keep the decoded image on each item (e.g. to annotate it); default false. */
+  readonly keepImages?: boolean;
+}
+
+/** Scores of a batch of face crops. */
+export interface FaceScores {
+  readonly emotion: string;
+  readonly confidence: number;
+  readonly scores: Record<string, number>;
+}
+
+/** A ready pipeline: detector, featuriser and head, loaded once and reused for every image. */
+export interface Pipeline {
+  readonly models: ModelsUsed;
+  /** Class order of the scores. */
+  readonly classes: readonly string[];
+  readonly featuriser: Featuriser;
+  readonly head: Head;
+  readonly detector: FaceDetector;
+  /** Crop margin in use. */
+  readonly margin: number;
+  /** Finds, crops and classifies every face of one image. No face: `faces` is empty. */
+  analyze(input: ImageInput): Promise<AnalysisResult>;
+  /** {@link Pipeline.analyze} on a decoded image, returning the result only. */
+  analyzeImage(image: Image, file?: string): Promise<AnalysisResult>;
+  /**
+   * Analyses many inputs (paths of files or folders, buffers, images) with bounded concurrency, yielding one item per
+   * image in input order; an input that fails becomes an item with `error` and the rest go on.
+   */
+  analyzeEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem>;
+  /** {@link Pipeline.analyzeEach} collected into an array; folders are expanded to their image files. */
+  analyzeBatch(inputs: readonly ImageInput[], options?: BatchOptions): Promise<BatchItem[]>;
+  /** Classifies face crops that are already cut out (any size; each is preprocessed like at training). */
+  classifyFaces(faces: readonly Image[]): Promise<FaceScores[]>;
+  /** Classifies `count` square gray faces of side `featuriser.faceSize` stored back to back (a FER2013-style block). */
+  classifyGrayBlock(pixels: Uint8Array, count: number): Promise<FaceScores[]>;
+  /** Draws the result's boxes and labels on the image (see `annotate`). */
+  annotate(image: Image, result: AnalysisResult, options?: AnnotateOptions): Image;
+  /** Draws the result on the image and saves it as PNG or JPEG (by extension). */
+  saveAnnotated(image: Image, result: AnalysisResult, file: string, options?: AnnotateOptions): Promise<void>;
+  /** Frees the models the pipeline loaded itself. Idempotent. */
+  dispose(): void;
+}
+
+async function resolveDetector(options: PipelineOptions): Promise<{ detector: FaceDetector; owned: boolean }> {
+  const d = options.detector ?? DEFAULT_DETECTOR;
+  if (typeof d !== "string") return { detector: d, owned: false };
+  if (!isDetectorName(d)) throw new PipelineError("bad-option", `unknown detector "${d}"`);
+  return { detector: await createDetector(d, options.detectorOptions as never), owned: true };
+}
+
+async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head }> {
+  const file = accuratePresetFile();
+  let config: AccuratePresetConfig;
+  try {
+    config = JSON.parse(await readFile(file, "utf8")) as AccuratePresetConfig;
+  } catch {
+    throw new PipelineError(
+      "preset-unavailable",
+      "the accurate preset (pretrained VGGFace2 embeddings + SVM, the study's route 2) is not available yet: " +
+        "route 2 has not beaten route 1 on FER2013 with the models we can ship. Use the fast preset, or pass " +
+        "{ embedder, head } (e.g. an Embedder from @fer/embeddings-vggface2 and an SVM head fitted on its features).",
+    );
+  }
+  const dir = path.dirname(file);
+  const { loadEmbedder } = await import("@fer/embeddings-vggface2");
+  const embedder = await loadEmbedder(config.backbone, {
+    ...(config.layer !== undefined ? { layer: config.layer } : {}),
+    ...(config.weights !== undefined ? { weights: path.resolve(dir, config.weights) } : {}),
+  });
+  const { head } = await loadHeadFile(path.resolve(dir, config.head));
+  return { featuriser: embedderFeaturiser(embedder, { owns: true }), head };
+}
+
+/** Index of the largest value (first on ties). */
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+/**
+ * Builds a pipeline: detector + featuriser (a CNN from `@fer/cnn`, or an embedder) + head. With no options it uses
+ * the `fast` preset: the CNN `@fer/cnn` ships, the shipped fast head (or the CNN's own classifier while none is
+ * shipped), and the Tiny face detector. `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
+ * @throws {PipelineError} `no-model`, `head-mismatch`, `preset-unavailable` or `bad-option`.
+ */
+export async function createPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
+  const preset = options.preset ?? "fast";
+  if (!isPresetName(preset)) throw new PipelineError("bad-option", `unknown preset "${String(preset)}" (use fast or accurate)`);
+  if (options.margin !== undefined && !(Number.isFinite(options.margin) && options.margin >= 0 && options.margin <= 1)) {
+    throw new PipelineError("bad-option", `margin must be a number in [0, 1], got ${String(options.margin)}`);
+  }
+  if (options.featureLayer !== undefined && options.featureLayer !== "dense1" && options.featureLayer !== "dense2") {
+    throw new PipelineError("bad-option", `featureLayer must be dense1 or dense2, got ${String(options.featureLayer)}`);
+  }
+  // Initialise the one tfjs backend (chosen by @fer/cnn) before any model is created.
+  const { initBackend } = await import("@fer/cnn/backend");
+  await initBackend();
+
+  const owned: Array<{ dispose(): void }> = [];
+  try {
+    // The head given as a file is read first: it may say which CNN layer it was fitted on.
+    let head: Head | undefined;
+    let headLabel = "";
+    let headLayer: FeatureLayer | undefined;
+    if (typeof options.head === "string") {
+      const loaded = await loadHeadFile(options.head);
+      head = loaded.head;
+      owned.push(head);
+      headLayer = loaded.featureLayer;
+      headLabel = `${head.kind} (${path.basename(options.head)})`;
+    } else if (options.head !== undefined) {
+      head = options.head;
+      headLabel = head.kind;
+    }
+
+    let featuriser: Featuriser;
+    let usedPreset: PresetName | "custom" = options.head !== undefined || options.cnn !== undefined || options.embedder !== undefined ? "custom" : preset;
+    if (options.embedder !== undefined) {
+      featuriser = embedderFeaturiser(options.embedder);
+      if (head === undefined) throw new PipelineError("bad-option", "an embedder needs a head fitted on its features: pass { embedder, head }");
+    } else if (preset === "accurate" && options.cnn === undefined) {
+      const acc = await loadAccurate();
+      featuriser = acc.featuriser;
+      owned.push(featuriser);
+      if (head === undefined) {
+        head = acc.head;
+        owned.push(head);
+        headLabel = `${head.kind} (accurate preset)`;
+      } else owned.push(acc.head);
+      usedPreset = options.head === undefined ? "accurate" : "custom";
+    } else {
+      let cnn: FerCnn;
+      let label: string;
+      if (options.cnn !== undefined && typeof options.cnn !== "string") {
+        cnn = options.cnn;
+        label = "given model";
+      } else {
+        const dir = options.cnn ?? (await defaultCnnDir());
+        if (dir === undefined) {
+          throw new PipelineError(
+            "no-model",
+            "no CNN given and none is shipped yet: pass { cnn: <model folder written by `fer train`> } or set FER_CNN_DIR",
+          );
+        }
+        cnn = await loadCnn(dir);
+        owned.push(cnn);
+        label = path.basename(dir) === "best" ? path.basename(path.dirname(dir)) : path.basename(dir);
+      }
+      if (head === undefined) {
+        const fastHead = options.cnn === undefined ? defaultFastHeadFile() : undefined;
+        if (fastHead !== undefined) {
+          const loaded = await loadHeadFile(fastHead);
+          head = loaded.head;
+          owned.push(head);
+          headLayer = loaded.featureLayer;
+          headLabel = `${head.kind} (fast preset)`;
+        } else {
+          head = cnnOwnHead(cnn);
+          headLayer = CNN_OWN_HEAD_LAYER;
+          headLabel = "cnn-output (the CNN's own classifier)";
+        }
+      }
+      const layer = options.featureLayer ?? headLayer ?? "dense1";
+      featuriser = cnnFeaturiser(cnn, layer, { label });
+    }
+    assertHeadFits(head, featuriser);
+
+    const { detector, owned: ownsDetector } = await resolveDetector(options);
+    if (ownsDetector) owned.push(detector);
+    const margin = options.margin ?? DEFAULT_MARGINS[detector.name] ?? 0.1;
+    const minFaceSize = options.minFaceSize ?? 0;
+    const classes = featuriser.classes;
+    const headClassIndex = head.classes.map((c) => classes.indexOf(c));
+    const models: ModelsUsed = { preset: usedPreset, detector: detector.name, featuriser: featuriser.name, head: headLabel };
+    const theHead = head;
+    let disposed = false;
+
+    const check = () => {
+      if (disposed) throw new PipelineError("disposed", "the pipeline was disposed");
+    };
+    const scoresOf = (features: Float32Array, count: number): FaceScores[] => {
+      if (count === 0) return [];
+      const proba = theHead.predictProba({ rows: count, cols: featuriser.dim, data: features });
+      return proba.map((row) => {
+        const full = new Array<number>(classes.length).fill(0);
+        row.forEach((p, k) => {
+          full[headClassIndex[k] as number] = p;
+        });
+        const best = argmax(full);
+        const scores: Record<string, number> = {};
+        classes.forEach((c, k) => {
+          scores[c] = full[k] as number;
+        });
+        return { emotion: classes[best] as string, confidence: full[best] as number, scores };
+      });
+    };
+    const classifyFaces = async (faces: readonly Image[]): Promise<FaceScores[]> => {
+      check();
+      if (faces.length === 0) return [];
+      return scoresOf(await featuriser.features(faces), faces.length);
+    };
+    const analyzeImage = async (image: Image, file = "<image>"): Promise<AnalysisResult> => {
+      check();
+      const found: Detection[] = (await detector.detect(image)).filter((d) => Math.min(d.width, d.height) >= minFaceSize);
+      const crops = found.map((d) => cropBox(image, d, { margin, square: true }));
+      const scored = await classifyFaces(crops);
+      const faces = found.map((d, i): FaceResult => {
+        const s = scored[i] as FaceScores;
+        return {
+          box: { x: d.x, y: d.y, width: d.width, height: d.height },
+          ...(d.score !== undefined ? { detectionScore: d.score } : {}),
+          emotion: s.emotion,
+          confidence: s.confidence,
+          scores: s.scores,
+        };
+      });
+      return { file, width: image.width, height: image.height, faces, models };
+    };
+    const analyzeEach = (inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, batch: BatchOptions = {}): AsyncGenerator<BatchItem> =>
+      mapBounded(inputs, batch.concurrency ?? 2, async (input): Promise<BatchItem> => {
+        const file = inputLabel(input);
+        try {
+          const image = await loadInput(input);
+          const result = await analyzeImage(image, file);
+          return batch.keepImages ? { file, result, image } : { file, result };
+        } catch (e) {
+          if (e instanceof PipelineError && e.kind === "disposed") throw e;
+          return { file, error: e instanceof Error ? e : new Error(String(e)) };
+        }
+      });
+
+    return {
+      models,
+      classes,
+      featuriser,
+      head: theHead,
+      detector,
+      margin,
+      async analyze(input) {
+        check();
+        return analyzeImage(await loadInput(input), inputLabel(input));
+      },
+      analyzeImage,
+      analyzeEach,
+      async analyzeBatch(inputs, batch = {}) {
+        const flat: ImageInput[] = [];
+        for (const i of inputs) {
+          if (typeof i === "string") flat.push(...(await expandImagePaths([i])));
+          else flat.push(i);
+        }
+        const out: BatchItem[] = [];
+        for await (const item of analyzeEach(flat, batch)) out.push(item);
+        return out;
+      },
+      classifyFaces,
+      async classifyGrayBlock(pixels, count) {
+        check();
+        return scoresOf(await featuriser.featuresOfGrayBlock(pixels, count), count);
+      },
+      annotate(image, result, annotateOptions) {
+        return drawAnnotations(image, result.faces, annotateOptions);
+      },
+      async saveAnnotated(image, result, file, annotateOptions) {
+        await saveImageAs(drawAnnotations(image, result.faces, annotateOptions), file);
+      },
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        for (const o of owned.reverse()) o.dispose();
+      },
+    };
+  } catch (e) {
+    for (const o of owned.reverse()) o.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,15 @@
+import { loadFolderDataset, stratifiedSplit, prepareFaces, mirrorFaces, classCounts } from "./dist/node/index.js";
+const root = process.argv[2];
+let t = performance.now();
+const r = await loadFolderDataset(root, { cache: "/tmp/fer-smoke-cache" });
+console.log("load1", r.fromCache, ((performance.now()-t)/1000).toFixed(2), "s", r.dataset.count, r.problems.length, classCounts(r.dataset), r.cacheError);
+t = performance.now();
+const r2 = await loadFolderDataset(root, { cache: "/tmp/fer-smoke-cache" });
+console.log("load2", r2.fromCache, (performance.now()-t).toFixed(0), "ms", r2.dataset.count);
+const s = stratifiedSplit(r2.dataset.labels, { fraction: 0.1, seed: 42 });
+console.log(s.train.length, s.validation.length);
+t = performance.now();
+const x = prepareFaces(r2.dataset.pixels, r2.dataset.count, { size: 48, contrast: "clahe", clipLimit: 4, tileGrid: [4,4] });
+console.log("clahe all", (performance.now()-t).toFixed(0), "ms", x.length, x[1000]);
+const m = mirrorFaces(r2.dataset.pixels, r2.dataset.count, 48);
+console.log(m.length);

@@ -1,0 +1,211 @@
+import { readdirSync, statSync, type Dirent } from "node:fs";
+import path from "node:path";
+import type { FaceDataset } from "../dataset.js";
+import { EMOTIONS } from "../emotions.js";
+import { FerDatasetError, FerImageError } from "../errors.js";
+import { toGray } from "../gray.js";
+import type { GrayImage } from "../image.js";
+import { resize } from "../resize.js";
+import { defaultCacheDir } from "./cache-dir.js";
+import { hashString, readDatasetCache, writeDatasetCache } from "./dataset-cache.js";
+import { decodeImage, readImageFile } from "./decode.js";
+import type { DatasetProblem } from "./problems.js";
+
+/** File extensions (lower case) {@link loadFolderDataset} decodes; other files in class folders are reported as problems. */
+export const IMAGE_EXTENSIONS: readonly string[] = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".avif", ".heic", ".heif"];
+
+/** Options of {@link loadFolderDataset}. */
+export interface LoadFolderOptions {
+  /** Side of the stored faces; images of another size are converted to gray and area-resized. Default 48. */
+  size?: number;
+  /**
+   * Binary cache: `true` (default) = in {@link defaultCacheDir}, a string = in that folder, `false` = none.
+   * The cache is keyed by the root path, the size, the classes and every file's relative path, byte size and mtime,
+   * so any change in the folder makes a fresh load (and overwrites the stale cache).
+   */
+  cache?: boolean | string;
+  /** Called as images are decoded (not called for a cache hit except once with (total, total)). */
+  onProgress?: (done: number, total: number) => void;
+  /** Decodes in flight at once (sharp runs them on libuv's thread pool). Default 8. */
+  concurrency?: number;
+  /** Allowed class folder names, in label order. Default: the 7 canonical {@link EMOTIONS}. */
+  classes?: readonly string[];
+}
+
+/** What {@link loadFolderDataset} returns. */
+export interface LoadedDataset {
+  dataset: FaceDataset;
+  /** Files that were skipped, with a typed error each (not an image, truncated, empty...). */
+  problems: DatasetProblem[];
+  /** Whether the data came from the binary cache. */
+  fromCache: boolean;
+  /** The cache file used or written, if caching was on. */
+  cacheFile?: string;
+  /** Set when the cache could not be read or written (the load itself still succeeded). */
+  cacheError?: Error;
+}
+
+interface Entry {
+  rel: string;
+  abs: string;
+  label: number;
+  bytes: number;
+  mtimeMs: number;
+}
+
+function listDir(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new FerDatasetError("unreadable-folder", dir, (err as NodeJS.ErrnoException).code ?? String(err), { cause: err });
+  }
+}
+
+/** Lists `<root>/<class>/*` in canonical class order, with sizes and mtimes; non-image files become problems. */
+function listEntries(root: string, allowed: readonly string[]): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
+  const dirs = listDir(root).filter((d) => !d.name.startsWith("."));
+  const present = new Set<string>();
+  for (const d of dirs) {
+    let isDir = d.isDirectory();
+    if (d.isSymbolicLink()) {
+      try {
+        isDir = statSync(path.join(root, d.name)).isDirectory();
+      } catch {
+        isDir = false;
+      }
+    }
+    if (!isDir) continue;
+    if (!allowed.includes(d.name)) {
+      throw new FerDatasetError("unknown-class-folder", path.join(root, d.name), `"${d.name}" is not one of ${allowed.join(", ")}`);
+    }
+    present.add(d.name);
+  }
+  const classes = allowed.filter((c) => present.has(c));
+  if (classes.length === 0) throw new FerDatasetError("empty-dataset", root, `no class folder (${allowed.join(", ")})`);
+  const entries: Entry[] = [];
+  const problems: DatasetProblem[] = [];
+  classes.forEach((cls, label) => {
+    const dir = path.join(root, cls);
+    const names = listDir(dir)
+      .filter((d) => !d.name.startsWith(".") && !d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    for (const name of names) {
+      const abs = path.join(dir, name);
+      const rel = `${cls}/${name}`;
+      if (!IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase())) {
+        problems.push({ file: abs, error: new FerImageError("not-an-image", abs, `extension "${path.extname(name)}" is not an image type`) });
+        continue;
+      }
+      let st;
+      try {
+        st = statSync(abs);
+      } catch (err) {
+        problems.push({ file: abs, error: new FerImageError("unreadable-file", abs, (err as NodeJS.ErrnoException).code, { cause: err }) });
+        continue;
+      }
+      entries.push({ rel, abs, label, bytes: st.size, mtimeMs: st.mtimeMs });
+    }
+  });
+  return { classes, entries, problems };
+}
+
+/** Decodes one file to a `size` x `size` gray face (gray with BT.601 weights, area resize if needed). */
+export async function decodeFaceFile(file: string, size: number): Promise<Uint8Array> {
+  const buf = await readImageFile(file);
+  const img = await decodeImage(buf, { file });
+  let gray: GrayImage = img.channels === 1 ? (img as GrayImage) : toGray(img);
+  if (gray.width !== size || gray.height !== size) gray = resize(gray, size, size, { method: "area" });
+  return gray.data;
+}
+
+/**
+ * Loads the folder layout `<root>/<class>/*.{jpg,png,...}` (the shared FER2013 layout) into one compact
+ * {@link FaceDataset}: classes in canonical EMOTIONS order (a subset is fine), files sorted by name, ids
+ * `<class>/<file>`. Bad files are skipped and reported in `problems` (typed errors); the load goes on.
+ * An unknown class folder or an unreadable root throws a {@link FerDatasetError}.
+ * With the cache on, a second load of an unchanged folder reads one binary file (FER2013 train: well under 1 s).
+ */
+export async function loadFolderDataset(root: string, options: LoadFolderOptions = {}): Promise<LoadedDataset> {
+  const size = options.size ?? 48;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`loadFolderDataset: size must be a positive integer, got ${size}`);
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const allowed = options.classes ?? EMOTIONS;
+  const absRoot = path.resolve(root);
+  const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed);
+
+  let cacheFile: string | undefined;
+  let cacheError: Error | undefined;
+  let key = "";
+  if (options.cache !== false) {
+    const dir = typeof options.cache === "string" ? path.resolve(options.cache) : defaultCacheDir();
+    cacheFile = path.join(dir, `folder-${hashString(`${absRoot}\n${size}`)}.bin`);
+    key = hashString(
+      [absRoot, size, classes.join(","), ...entries.map((e) => `${e.rel}\t${e.bytes}\t${e.mtimeMs}`), ...listProblems.map((p) => p.file)].join("\n"),
+      64,
+    );
+    try {
+      const hit = await readDatasetCache(cacheFile, key);
+      if (hit) {
+        options.onProgress?.(hit.dataset.count, hit.dataset.count);
+        return { dataset: hit.dataset, problems: hit.problems, fromCache: true, cacheFile };
+      }
+    } catch (err) {
+      cacheError = err as Error;
+    }
+  }
+
+  const n = size * size;
+  const total = entries.length;
+  const pixels = new Uint8Array(total * n);
+  const ok = new Uint8Array(total);
+  const failures: Array<{ index: number; problem: DatasetProblem }> = [];
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      const e = entries[i]!;
+      try {
+        pixels.set(await decodeFaceFile(e.abs, size), i * n);
+        ok[i] = 1;
+      } catch (err) {
+        const error = err instanceof FerImageError ? err : new FerImageError("truncated", e.abs, String(err), { cause: err });
+        failures.push({ index: i, problem: { file: e.abs, error } });
+      }
+      done++;
+      if (options.onProgress && (done % 512 === 0 || done === total)) options.onProgress(done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(total, 1)) }, worker));
+
+  const good = total - failures.length;
+  const labels = new Uint8Array(good);
+  const ids: string[] = [];
+  let packed: Uint8Array = pixels;
+  if (good !== total) {
+    packed = new Uint8Array(good * n);
+    let k = 0;
+    for (let i = 0; i < total; i++) if (ok[i]) packed.set(pixels.subarray(i * n, (i + 1) * n), k++ * n);
+  }
+  let k = 0;
+  for (let i = 0; i < total; i++) {
+    if (!ok[i]) continue;
+    labels[k++] = entries[i]!.label;
+    ids.push(entries[i]!.rel);
+  }
+  failures.sort((a, b) => a.index - b.index);
+  const problems = [...listProblems, ...failures.map((f) => f.problem)];
+  const dataset: FaceDataset = { size, count: good, pixels: packed, labels, classes, ids };
+  if (cacheFile) {
+    try {
+      await writeDatasetCache(cacheFile, key, dataset, problems);
+    } catch (err) {
+      cacheError = err as Error;
+    }
+  }
+  const result: LoadedDataset = { dataset, problems, fromCache: false };
+  if (cacheFile) result.cacheFile = cacheFile;
+  if (cacheError) result.cacheError = cacheError;
+  return result;
+}
