@@ -74,7 +74,7 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
         progress: options.progress ?? true,
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
       });
-      accuracies.push(result.card.metrics.validationAccuracy ?? Number.NaN);
+      accuracies.push(result.card?.metrics.validationAccuracy ?? Number.NaN);
     }
     const row = summarise(variant.name, accuracies);
     rows.push(row);

@@ -12,12 +12,13 @@ import {
   type FaceDataset,
   type PreprocessSpec,
 } from "@fer/preprocess";
-import { ARCHITECTURE_SPECS, LOGITS_LAYER, buildModel, type Architecture } from "./architectures.js";
+import { ARCHITECTURE_SPECS, buildModel, type Architecture } from "./architectures.js";
+import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
+import { createLocalStepRunner } from "./train-step.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { initBackend, describeBackend } from "./backend/index.js";
 import { epochOrder, gatherBatch } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
-import { classificationLoss, l2Penalty } from "./losses.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
 import { loadLayersModel, readModelCard, saveLayersModel, saveModelFolder } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
@@ -53,10 +54,21 @@ export interface TrainOptions {
   readonly resume?: boolean;
   /** Stop after this many epochs in this call (for time-boxed sessions); the run can be resumed. */
   readonly maxEpochsThisRun?: number;
+  /** Stops training after the current batch, saving a checkpoint to resume from (e.g. on Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** Also checkpoint inside an epoch at most this many minutes apart (default 10; 0 = only at epoch ends). */
+  readonly checkpointMinutes?: number;
   /** Name of the data source, for the model card. */
   readonly source?: string;
   /** Draw a progress bar on stderr (default true). */
   readonly progress?: boolean;
+  /**
+   * Threads computing each step's gradients together (data parallelism; 2 uses both cores of a 2-core
+   * machine). Default `FER_TRAIN_WORKERS`, else 1. Results match a single thread up to float rounding.
+   */
+  readonly workers?: number;
+  /** Called after every batch with the number of images done in the epoch. */
+  readonly onBatch?: (done: number, epoch: number) => void;
   /** Called after every epoch. */
   readonly onEpoch?: (entry: EpochLog) => void;
 }
@@ -74,15 +86,26 @@ export interface EpochLog {
 /** What {@link trainCnn} returns. */
 export interface TrainResult {
   readonly bestDir: string;
-  readonly card: ModelCard;
+  /** The card of the best model so far (undefined when interrupted before the first epoch ended). */
+  readonly card: ModelCard | undefined;
   readonly log: readonly EpochLog[];
   /** True when every requested epoch is done (false when maxEpochsThisRun stopped it early). */
   readonly complete: boolean;
 }
 
+/** Where an interrupted epoch stopped: the batch order is a function of (seed, epoch), so it can go on from there. */
+interface PartialEpoch {
+  readonly epoch: number;
+  readonly nextStart: number;
+  readonly lossSum: number;
+  readonly correct: number;
+  readonly seconds: number;
+}
+
 interface CheckpointState {
   readonly optionsKey: string;
   readonly epochsDone: number;
+  readonly partial?: PartialEpoch;
   readonly bestValidation: number;
   readonly bestEpoch: number;
   readonly seconds: number;
@@ -226,47 +249,63 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     if (!options.resume) await rm(checkpointDir, { recursive: true, force: true });
     model = buildModel(r.architecture, { inputSize: size, classes: data.classes.length, seed: r.initSeed });
   }
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (previous !== undefined) await loadOptimizer(optimizer, checkpointDir);
-  const logitsVariable = model.getLayer(LOGITS_LAYER).trainableWeights[0]?.read() as tf.Variable | undefined;
-  if (spec.l2 > 0 && logitsVariable === undefined) throw new Error("could not find the logits kernel for the L2 penalty");
+  const lossSpec = { model, output: spec.output, size };
+  const workers = options.workers ?? Number(process.env.FER_TRAIN_WORKERS ?? 1);
+  const runner =
+    workers > 1
+      ? await createDataParallelStepRunner(lossSpec, optimizer, spec.l2, {
+          architecture: r.architecture,
+          classes: data.classes.length,
+          backend: backend.name,
+          maxBatch: r.batchSize,
+          workers,
+        })
+      : createLocalStepRunner(lossSpec, optimizer, spec.l2);
 
   const per = size * size;
   const xBuf = new Float32Array(r.batchSize * per);
   const yBuf = new Int32Array(r.batchSize);
   const lastEpoch = options.maxEpochsThisRun !== undefined ? Math.min(r.epochs, state.epochsDone + options.maxEpochsThisRun) : r.epochs;
-  if (options.progress !== false) process.stderr.write(`training ${r.architecture} on ${train.count} images (${describeBackend(backend)})\n`);
+  if (options.progress !== false) {
+    process.stderr.write(`training ${r.architecture} on ${train.count} images (${describeBackend(backend)}${workers > 1 ? `, ${workers} data-parallel workers` : ""})\n`);
+  }
 
+  const checkpointEvery = (options.checkpointMinutes ?? 10) * 60_000;
+  const saveCheckpoint = async (s: CheckpointState) => {
+    await saveLayersModel(model, checkpointDir);
+    await saveOptimizer(optimizer, checkpointDir);
+    await writeFileAtomic(join(checkpointDir, "state.json"), JSON.stringify(s));
+  };
+  let interrupted = false;
   for (let epoch = state.epochsDone + 1; epoch <= lastEpoch; epoch++) {
-    const started = Date.now();
+    const resumeFrom = state.partial?.epoch === epoch ? state.partial : undefined;
+    const started = Date.now() - (resumeFrom?.seconds ?? 0) * 1000;
+    let lastCheckpoint = Date.now();
     const order = epochOrder(train.count, r.initSeed, epoch);
     const bar = options.progress === false ? undefined : createProgressBar({ label: `epoch ${epoch}/${r.epochs}`, total: train.count, unit: "img" });
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < train.count; start += r.batchSize) {
+    let lossSum = resumeFrom?.lossSum ?? 0;
+    let correct = resumeFrom?.correct ?? 0;
+    for (let start = resumeFrom?.nextStart ?? 0; start < train.count; start += r.batchSize) {
       const n = Math.min(r.batchSize, train.count - start);
       gatherBatch(trainFaces, train.labels, per, order, start, start + n, xBuf, yBuf);
-      let hits: tf.Scalar | undefined;
-      const cost = tf.tidy(() => {
-        const x = tf.tensor4d(xBuf.subarray(0, n * per), [n, size, size, 1]);
-        const y = tf.tensor1d(yBuf.subarray(0, n), "int32");
-        return optimizer.minimize(
-          () => {
-            const out = model.apply(x, { training: true }) as tf.Tensor2D;
-            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), "int32")) as tf.Scalar);
-            const loss = classificationLoss(spec.output, out, y);
-            return logitsVariable !== undefined && spec.l2 > 0 ? tf.add(loss, l2Penalty(logitsVariable, spec.l2)) : loss;
-          },
-          true,
-          variables,
-        ) as tf.Scalar;
-      });
-      lossSum += (await cost.data())[0] as number * n;
-      correct += (await hits!.data())[0] as number;
-      cost.dispose();
-      hits!.dispose();
+      const result = await runner.step(xBuf, yBuf, n);
+      lossSum += result.lossSum;
+      correct += result.correct;
       const done = start + n;
       bar?.update(done, `loss ${(lossSum / done).toFixed(4)} acc ${(correct / done).toFixed(4)}`);
+      options.onBatch?.(done, epoch);
+      interrupted = options.signal?.aborted === true && done < train.count;
+      if (done < train.count && (interrupted || (checkpointEvery > 0 && Date.now() - lastCheckpoint > checkpointEvery))) {
+        const partial: PartialEpoch = { epoch, nextStart: done, lossSum, correct, seconds: (Date.now() - started) / 1000 };
+        await saveCheckpoint({ ...state, partial });
+        lastCheckpoint = Date.now();
+      }
+      if (interrupted) break;
+    }
+    if (interrupted) {
+      bar?.finish("interrupted: checkpoint saved; continue with resume");
+      break;
     }
     let validationAccuracy: number | null = null;
     if (validation !== undefined && validationFaces !== undefined) {
@@ -287,6 +326,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     state = {
       optionsKey,
       epochsDone: epoch,
+      partial: undefined,
       bestValidation: improved ? (validationAccuracy ?? -1) : state.bestValidation,
       bestEpoch: improved ? epoch : state.bestEpoch,
       seconds: state.seconds + seconds,
@@ -296,16 +336,15 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, backend.name, model, options.source);
       await saveModelFolder(model, card, bestDir);
     }
-    await saveLayersModel(model, checkpointDir);
-    await saveOptimizer(optimizer, checkpointDir);
-    await writeFileAtomic(join(checkpointDir, "state.json"), JSON.stringify(state));
+    await saveCheckpoint(state);
     await writeFileAtomic(join(options.outDir, "log.json"), `${JSON.stringify({ architecture: r.architecture, options: r, epochs: state.log }, null, 2)}\n`);
     options.onEpoch?.(entry);
   }
+  await runner.dispose();
   optimizer.dispose();
   model.dispose();
-  const card = await readModelCard(bestDir);
-  return { bestDir, card, log: state.log, complete: state.epochsDone >= r.epochs };
+  const card = existsSync(join(bestDir, "card.json")) ? await readModelCard(bestDir) : undefined;
+  return { bestDir, card, log: state.log, complete: !interrupted && state.epochsDone >= r.epochs };
 }
 
 function makeCard(
