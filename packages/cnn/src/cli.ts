@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
+import { findUnhelpfulImages, loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
 import { ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
 import { evaluateCnn, loadCnn } from "./cnn-model.js";
+import { writeModelCard } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
 import { trainCnn, TrainOptionsError } from "./train.js";
@@ -50,6 +51,7 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
   --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
+  --drop-unhelpful       leave blank, graphic and duplicate training images out (never validation ones)
   --final-fit            train on train+validation, keep the last epoch
   --resume               continue from DIR/checkpoint
   --max-epochs-this-run N  stop after N epochs (resume later)
@@ -72,6 +74,7 @@ export async function train(argv: string[]): Promise<number> {
       "no-mirror": { type: "boolean", default: false },
       contrast: { type: "string", default: "none" },
       "final-fit": { type: "boolean", default: false },
+      "drop-unhelpful": { type: "boolean", default: false },
       resume: { type: "boolean", default: false },
       "max-epochs-this-run": { type: "string" },
       "limit-per-class": { type: "string" },
@@ -92,6 +95,8 @@ export async function train(argv: string[]): Promise<number> {
   process.stderr.write(`backend: ${describeBackend(backend)}\n`);
   let data = await loadFolderWithProgress(resolve(values.data));
   if (values["limit-per-class"] !== undefined) data = limitPerClass(data, Number(values["limit-per-class"]));
+  const dropFromTraining = values["drop-unhelpful"] ? findUnhelpfulImages(data).map((u) => u.index) : [];
+  if (values["drop-unhelpful"]) process.stderr.write(`leaving ${dropFromTraining.length} unhelpful images out of training (where they fall in the training part)\n`);
   const stop = new AbortController();
   const onSignal = () => {
     process.stderr.write("\nstopping after this batch; a checkpoint will be saved (resume with --resume)\n");
@@ -102,6 +107,7 @@ export async function train(argv: string[]): Promise<number> {
   try {
     const result = await trainCnn(data, {
       signal: stop.signal,
+      dropFromTraining,
       ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
       architecture: values.arch,
       outDir: resolve(values.out),
@@ -132,19 +138,30 @@ export async function train(argv: string[]): Promise<number> {
   }
 }
 
-/** `fer cnn-eval --model DIR --data DIR [--json]`: accuracy of a trained CNN on a labelled folder. */
+/**
+ * `fer cnn-eval --model DIR --data DIR [--json] [--record-test]`: accuracy of a trained CNN on a labelled folder.
+ * `--record-test` writes the figure into the model card as its test accuracy (never used for any choice).
+ */
 export async function cnnEval(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { model: { type: "string" }, data: { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      model: { type: "string" },
+      data: { type: "string" },
+      json: { type: "boolean", default: false },
+      "record-test": { type: "boolean", default: false },
+    },
   });
-  if (values.model === undefined || values.data === undefined) return fail("usage: fer cnn-eval --model DIR --data DIR [--json]");
+  if (values.model === undefined || values.data === undefined) return fail("usage: fer cnn-eval --model DIR --data DIR [--json] [--record-test]");
   const cnn = await loadCnn(resolve(values.model));
   const data = await loadFolderWithProgress(resolve(values.data));
   const started = performance.now();
   const { accuracy } = await evaluateCnn(cnn, data);
   const msPerFace = (performance.now() - started) / Math.max(data.count, 1);
   const backend = await initBackend();
+  if (values["record-test"]) {
+    await writeModelCard(resolve(values.model), { ...cnn.card, metrics: { ...cnn.card.metrics, testAccuracy: accuracy, testSet: `${values.data} (${data.count} images)` } });
+  }
   cnn.dispose();
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name })}\n`);

@@ -8,3 +8,4 @@ export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOp
 export { initBackend, describeBackend, type BackendInfo, type BackendName } from "./backend/index.js";
 export * from "./cnn-model.js";
 export * from "./experiments.js";
+export { defaultCnnDir, DEFAULT_MODEL_NAME } from "./default-model.js";
