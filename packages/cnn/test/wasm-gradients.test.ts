@@ -35,6 +35,8 @@ const cases: Array<{ x: [number, number, number, number]; k: number; co: number;
   { x: [2, 10, 10, 4], k: 3, co: 3, stride: 2, pad: "same" },
   { x: [2, 11, 9, 3], k: 2, co: 2, stride: 2, pad: "valid" },
   { x: [4, 12, 12, 8], k: 5, co: 6, stride: 1, pad: "same" },
+  { x: [3, 16, 16, 1], k: 3, co: 8, stride: 1, pad: "same" },
+  { x: [2, 6, 6, 16], k: 3, co: 16, stride: 1, pad: "same" },
 ];
 
 describe("wasm gradient kernels match the cpu backend", () => {

@@ -47,7 +47,7 @@ export function faceLabel(face: AnnotatedFace, showScore = true): string {
 
 /**
  * Draws every face's box and its label (emotion and score, with the built-in bitmap font: no system fonts needed) on
- * an RGB copy of `image`. Labels sit above the box, or inside its top edge when there is no room above.
+ * an RGB copy of `image`. Labels sit above the box; when that spot is taken by another label they go below the box, else inside its top edge.
  * Returns a new 3-channel image of the same size; `image` is not changed.
  */
 export function annotate(image: Image, faces: readonly AnnotatedFace[], options: AnnotateOptions = {}): Image {
@@ -56,6 +56,9 @@ export function annotate(image: Image, faces: readonly AnnotatedFace[], options:
   const thickness = options.thickness ?? Math.max(2, Math.round(short / 250));
   const scale = options.fontScale ?? Math.max(2, Math.round(short / 250));
   const showScore = options.showScore ?? true;
+  const placed: Array<{ x: number; y: number; w: number; h: number }> = [];
+  const overlaps = (r: { x: number; y: number; w: number; h: number }) =>
+    placed.some((q) => r.x < q.x + q.w && q.x < r.x + r.w && r.y < q.y + q.h && q.y < r.y + r.h);
   for (const face of faces) {
     const color = face.emotion !== undefined ? (EMOTION_COLORS[face.emotion] ?? OTHER) : OTHER;
     const { x, y, width, height } = face.box;
@@ -66,9 +69,13 @@ export function annotate(image: Image, faces: readonly AnnotatedFace[], options:
     const w = textWidth(label, scale) + 2 * pad;
     const h = textHeight(scale) + 2 * pad;
     const lx = Math.min(Math.max(0, x), Math.max(0, image.width - w));
-    const ly = y - h >= 0 ? y - h : Math.min(y + thickness, Math.max(0, image.height - h));
-    canvas.fillRect(lx, ly, w, h, color);
-    canvas.drawText(label, lx + pad, ly + pad, BLACK, scale);
+    const clampY = (v: number) => Math.min(Math.max(0, v), Math.max(0, image.height - h));
+    // Above the box, else below it, else inside its top edge: the first spot that no earlier label covers.
+    const spots = [y - h, y + height, y + thickness].map((v) => ({ x: lx, y: clampY(v), w, h }));
+    const spot = spots.find((r) => !overlaps(r)) ?? (spots[0] as { x: number; y: number; w: number; h: number });
+    placed.push(spot);
+    canvas.fillRect(spot.x, spot.y, w, h, color);
+    canvas.drawText(label, spot.x + pad, spot.y + pad, BLACK, scale);
   }
   return canvas.toImage();
 }

@@ -41,13 +41,13 @@ export async function defaultCnnDir(): Promise<string | undefined> {
 
 /**
  * The saved head the `fast` preset puts on the CNN's features: `FER_FAST_HEAD` if set, else
- * `models/fast-head.json` of this package when shipped. Undefined when there is none (the CNN's own classifier is
+ * `models/fast-head.json` (or `.json.gz`) of this package when shipped. Undefined when there is none (the CNN's own classifier is
  * used then, and the pipeline says so in `models.head`).
  */
 export function defaultFastHeadFile(): string | undefined {
   if (process.env.FER_FAST_HEAD) return path.resolve(process.env.FER_FAST_HEAD);
-  const file = path.join(packageDir(), "models", "fast-head.json");
-  return existsSync(file) ? file : undefined;
+  const dir = path.join(packageDir(), "models");
+  return ["fast-head.json", "fast-head.json.gz"].map((f) => path.join(dir, f)).find((f) => existsSync(f));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import type { FeatureLayer, FerCnn } from "@fer/cnn";
 import { CnnOutputHead, headFromJSON, type Head } from "@fer/heads";
 import * as tf from "@tensorflow/tfjs-core";
@@ -30,14 +31,15 @@ export interface LoadedHeadFile {
 }
 
 /**
- * Reads a head saved with `head.toJSON()` (a JSON file) and restores it with `@fer/heads`' `headFromJSON`.
+ * Reads a head saved with `head.toJSON()` (a JSON file, gzipped if its name ends in `.gz`) and restores it with `@fer/heads`' `headFromJSON`.
  * The file may carry an extra top-level `featureLayer` ("dense1" | "dense2") saying which CNN layer it was fitted on.
  * @throws {PipelineError} `no-model` when the file cannot be read or parsed; `@fer/heads` errors for a bad document.
  */
 export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, "utf8"));
+    const bytes = await readFile(file);
+    json = JSON.parse((file.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8"));
   } catch (cause) {
     throw new PipelineError("no-model", `cannot read head file ${file}: ${(cause as Error).message}`, { cause });
   }

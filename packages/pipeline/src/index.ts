@@ -1,1 +1,29 @@
-export {};
+/**
+ * `@fer/pipeline`: photo in, faces and emotions out. Find faces (`@fer/face-detect`), crop them with a margin,
+ * preprocess them as at training, featurise them (a CNN of `@fer/cnn` or an embedder of `@fer/embeddings-vggface2`),
+ * classify them with a head (`@fer/heads`), draw the result, and evaluate on labelled folders.
+ */
+export * from "./errors.js";
+export {
+  createPipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type AnalysisResult,
+  type FaceResult,
+  type FaceScores,
+  type ModelsUsed,
+  type BatchItem,
+  type BatchOptions,
+} from "./pipeline.js";
+export { PRESETS, isPresetName, DEFAULT_DETECTOR, DEFAULT_MARGINS, defaultCnnDir, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
+export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
+export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
+export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
+export { loadInput, expandImagePaths, mapBounded, isImage, type ImageInput } from "./input.js";
+export { evaluateFolder, type EvaluateOptions, type EvaluationResult } from "./evaluate.js";
+export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
+export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";
+export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./report/markdown.js";
+export { Canvas, type Rgb } from "./draw/canvas.js";
+export { textWidth, textHeight } from "./draw/font.js";
+export { packageDir, repoRoot, sharedDir, examplePhotosDir } from "./paths.js";

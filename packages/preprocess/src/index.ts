@@ -27,3 +27,4 @@ export {
   type UnhelpfulOptions,
   type FaceStats,
 } from "./unhelpful.js";
+export { decodeBaselineGrayJpeg } from "./jpeg-gray.js";

@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { GrayImage } from "../src/index.js";
 import { decodeImage, toGray } from "../src/node/index.js";
@@ -28,20 +29,21 @@ export async function loadGray(files: string[]): Promise<GrayImage[]> {
   return Promise.all(files.map(async (f) => toGray(await decodeImage(f))));
 }
 
-// OpenCV.js (dev-only oracle). The emscripten module is a thenable, so it is boxed before leaving the promise.
+// OpenCV.js (dev-only oracle). The emscripten module object is a thenable: never return it from an async
+// function or resolve a promise with it (that never settles); it is handed out inside a box.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cv = any;
-let cvPromise: Promise<{ cv: Cv }> | undefined;
+let cvBox: Promise<{ cv: Cv }> | undefined;
 
-/** Loads OpenCV.js once. */
-export async function loadOpenCv(): Promise<Cv> {
-  cvPromise ??= (async () => {
-    const mod = (await import("@techstark/opencv-js")) as { default?: Cv };
-    const cv: Cv = mod.default ?? mod;
-    if (!cv.Mat) await new Promise<void>((resolve) => (cv.onRuntimeInitialized = () => resolve()));
+/** Loads OpenCV.js once; returns `{ cv }` (boxed, see above). */
+export function loadOpenCv(): Promise<{ cv: Cv }> {
+  cvBox ??= (async () => {
+    const cv: Cv = createRequire(import.meta.url)("@techstark/opencv-js");
+    for (let i = 0; i < 600 && !cv.Mat; i++) await new Promise((r) => setTimeout(r, 50));
+    if (!cv.Mat) throw new Error("OpenCV.js did not initialise within 30 s");
     return { cv };
   })();
-  return (await cvPromise).cv;
+  return cvBox;
 }
 
 /** Runs `op(src, dst)` in OpenCV on a gray image and returns dst's bytes. */

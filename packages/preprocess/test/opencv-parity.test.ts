@@ -11,7 +11,7 @@ let faces: GrayImage[];
 let oddFaces: GrayImage[];
 
 beforeAll(async () => {
-  cv = await loadOpenCv();
+  ({ cv } = await loadOpenCv());
   faces = await loadGray(ferFiles(ferTest, 40)); // 280 real 48x48 faces, 40 per class
   oddFaces = faces.slice(0, 60).flatMap((f, i) => [
     cropBox(f, { x: i % 5, y: 2, width: 45 - (i % 7), height: 37 + (i % 9) }),
@@ -49,6 +49,7 @@ describe("OpenCV parity on FER2013 test images", () => {
       for (let i = 0; i < ours.length; i++) if (ours[i] !== ref[i]) differing++;
       total += ours.length;
     }
+    console.log(`CLAHE ${clipLimit} [${tileGrid}]: max diff ${worst}, ${differing}/${total} pixels differ`);
     expect(worst).toBeLessThanOrEqual(1);
     // Off-by-one pixels come only from float rounding: they must be rare.
     expect(differing / total).toBeLessThan(0.01);

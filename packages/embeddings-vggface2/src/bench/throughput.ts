@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Embedder } from "../embedder.js";
 import { faceApiModelDir, loadFaceApiResnetEmbedder } from "../faceapi/resnet34.js";
 import { grayFacesView } from "../face-tensor.js";
+import { FACERES_VARIANTS, humanModelsDir, loadFaceresEmbedder } from "../graph/human-faceres.js";
 import { sharedDir } from "../shared-dir.js";
 import { buildVggface2Resnet50 } from "../vggface2/architecture.js";
 import { loadVggface2Embedder } from "../vggface2/embedder.js";
@@ -42,6 +43,17 @@ for (const layer of ["descriptor", "block256-grid2", "block128-grid2"]) {
   console.log(rows.at(-1));
 }
 fa.dispose();
+
+try {
+  const fr = await loadFaceresEmbedder();
+  const frDisk = statSync(path.join(humanModelsDir(), FACERES_VARIANTS["human-faceres-deep"].replace(".json", ".bin"))).size;
+  const fps = await measure(fr, "global_pooling", nVgg);
+  rows.push(`| human-faceres-deep | global_pooling | 1024 | ${nVgg} | ${fps.toFixed(2)} | ${(fr.weightBytes / 1e6).toFixed(1)} MB | ${(frDisk / 1e6).toFixed(1)} MB (float32) |`);
+  console.log(rows.at(-1));
+  fr.dispose();
+} catch (e) {
+  console.log(`human-faceres-deep skipped: ${(e as Error).message}`);
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), "fer-vgg-bench-"));
 try {

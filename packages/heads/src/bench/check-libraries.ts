@@ -2,7 +2,8 @@
  * Measures the facts that decided which heads use a library and which use our own implementation:
  * - ml-random-forest: its predictProbability drops the first tree's vote; its fit time grows ~quadratically with n;
  * - ml-knn: query time of its kd-tree on 64-d features, and that it has no distance weighting;
- * - libsvm-js: fit time on growing subsets (C=0.1, gamma=0.01, RBF).
+ * - libsvm-js: fit time on growing subsets (C=0.1, gamma=0.01, RBF), and that its SVM.load() corrupts the models
+ *   already loaded once a model's text exceeds ~1.3 MB (the text goes through emscripten's 5 MB stack).
  * Run: `pnpm --filter @fer/heads build && nice -n 10 node packages/heads/dist/bench/check-libraries.js`
  */
 import { createRequire } from "node:module";
@@ -100,15 +101,34 @@ console.log("## ml-knn 3.0.0: kd-tree query time on 28,709 x 64 (k=45; uniform v
 
 console.log("## libsvm-js 0.2.1 (wasm): fit time, RBF C=0.1 gamma=0.01, no probability estimates");
 {
-  const SVM = await loadLibsvm();
+  const { SVM } = await loadLibsvm();
   for (const n of [arg("svm-n1", 2000), arg("svm-n2", 4000), arg("svm-n3", 8000)]) {
     const svm = new SVM({ kernel: SVM.KERNEL_TYPES.RBF, type: SVM.SVM_TYPES.C_SVC, cost: 0.1, gamma: 0.01, quiet: true });
     const t0 = performance.now();
     svm.train(allRows.slice(0, n), ys.slice(0, n));
     const fit = seconds(t0);
     const t1 = performance.now();
-    svm.predict(allRows.slice(n, n + 200));
+    for (const r of allRows.slice(n, n + 200)) svm.predictOne(r);
     console.log(`n=${n}: fit ${fit} s, ${svm.getSVIndices().length} SVs, predict ${((performance.now() - t1) / 200).toFixed(2)} ms/sample`);
     svm.free();
   }
+}
+
+console.log("## libsvm-js 0.2.1: SVM.load() of a large model corrupts models already in the heap");
+{
+  const { SVM } = await loadLibsvm();
+  const n = arg("load-n", 3000);
+  const svm = new SVM({ kernel: SVM.KERNEL_TYPES.RBF, type: SVM.SVM_TYPES.C_SVC, cost: 1, gamma: 1 / 64, quiet: true });
+  svm.train(allRows.slice(0, n), ys.slice(0, n));
+  const text = svm.serializeModel();
+  svm.free();
+  const q = allRows.slice(n, n + 1000);
+  const a = SVM.load(text);
+  const before = q.map((r) => a.predictOne(r));
+  const b = SVM.load(text);
+  const after = q.map((r) => a.predictOne(r));
+  const fromB = q.map((r) => b.predictOne(r));
+  const changed = before.filter((v, i) => v !== after[i]).length;
+  console.log(`model text ${(text.length / 1e6).toFixed(2)} MB (stack copy ${((text.length * 4) / 1e6).toFixed(2)} MB > 5.24 MB stack: ${text.length * 4 + 1 > 5242880})`);
+  console.log(`predictions of model A that changed after loading model B: ${changed} of ${q.length}; B vs A-before: ${fromB.filter((v, i) => v !== before[i]).length}`);
 }

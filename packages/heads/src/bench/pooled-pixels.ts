@@ -14,7 +14,7 @@ export interface PooledPixelsOptions {
   readonly classes?: readonly string[];
   /** At most this many images per class (the first ones in file-name order). Default: all. */
   readonly perClass?: number;
-  /** Cache the full result in `packages/heads/.cache/` and reuse it (default true only when all images are loaded). */
+  /** Cache the result in `packages/heads/.cache/` (a features file named after the options) and reuse it. Default true. */
   readonly cache?: boolean;
 }
 
@@ -26,9 +26,9 @@ export interface PooledPixelsOptions {
 export async function loadPooledPixels(split: "train" | "test", options: PooledPixelsOptions = {}): Promise<FeatureSet> {
   const grid = options.grid ?? 8;
   const classes = options.classes ?? EMOTIONS;
-  const full = options.perClass === undefined && options.classes === undefined;
-  const useCache = options.cache ?? full;
-  const cacheFile = path.join(packageDir(), ".cache", `pooled-${split}-${grid}x${grid}.json`);
+  const subset = `${options.classes ? `-${[...options.classes].join("+")}` : ""}${options.perClass !== undefined ? `-${options.perClass}each` : ""}`;
+  const useCache = options.cache ?? true;
+  const cacheFile = path.join(packageDir(), ".cache", `pooled-${split}-${grid}x${grid}${subset}.json`);
   if (useCache) {
     try {
       return await readFeatures(cacheFile);

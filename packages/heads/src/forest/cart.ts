@@ -42,14 +42,12 @@ export interface Tree {
   readonly leafCounts: Uint32Array;
 }
 
-/** Nodes at or below this size use a sort-based split search instead of a 256-bin histogram. */
-const SMALL_NODE = 48;
-
 /**
  * Grows one CART classification tree (scikit-learn's semantics: best split over a random subset of
  * `maxFeatures` features at every node, min samples to split / per leaf, optional max depth and bootstrap)
- * on pre-binned features: split search scans class histograms over bins, O(node size + bins) per feature,
- * so a node costs O(n * maxFeatures) instead of the O(n^2) of a naive search. Deterministic given `seed`.
+ * on pre-binned features: split search builds a class histogram over the bins present in the node and scans it,
+ * O(node size + bins present) per feature, so a node costs O(n * maxFeatures) instead of the O(n^2) of a naive
+ * search. Deterministic given `seed`.
  */
 export function growTree(data: TreeData, s: TreeSettings, seed: number): Tree {
   const { binned, labels, rows, cols, numClasses: K, thresholds } = data;
@@ -76,8 +74,9 @@ export function growTree(data: TreeData, s: TreeSettings, seed: number): Tree {
   const hist = new Int32Array(256 * K);
   const left = new Float64Array(K);
   const total = new Float64Array(K);
-  const sortBins = new Uint8Array(SMALL_NODE);
-  const sortLabels = new Uint8Array(SMALL_NODE);
+  const binCount = new Int32Array(256);
+  const present = new Uint8Array(256);
+  const sweep = new Uint8Array(256);
 
   // DFS stack: start, end, depth, parent (-1 for the root or a left child).
   const stack: number[] = [0, m, 0, -1];
@@ -113,79 +112,69 @@ export function growTree(data: TreeData, s: TreeSettings, seed: number): Tree {
         const f = features[j]!;
         features[j] = features[fi]!;
         features[fi] = f;
-        const col = binned.subarray(f * rows, (f + 1) * rows);
-        let lo: number;
-        let hi: number;
+        const fo = f * rows;
+        // Class histogram over the bins present in this node, O(n + bins present).
+        let m = 0;
+        let lo = 255;
+        let hi = 0;
+        for (let i = start; i < end; i++) {
+          const r = idx[i]!;
+          const b = binned[fo + r]!;
+          hist[b * K + labels[r]!]! += 1;
+          const seen = binCount[b]!;
+          binCount[b] = seen + 1;
+          if (seen === 0) {
+            present[m++] = b;
+            if (b < lo) lo = b;
+            if (b > hi) hi = b;
+          }
+        }
         let bin = -1;
         let score = -Infinity;
-        if (n <= SMALL_NODE) {
-          // Insertion sort of (bin, label) pairs, then scan the boundaries between distinct bins.
-          for (let i = 0; i < n; i++) {
-            const b = col[idx[start + i]!]!;
-            const l = labels[idx[start + i]!]!;
-            let p = i;
-            while (p > 0 && sortBins[p - 1]! > b) {
-              sortBins[p] = sortBins[p - 1]!;
-              sortLabels[p] = sortLabels[p - 1]!;
-              p--;
+        if (m > 1) {
+          // Visit present bins in increasing order: sort the short list, or sweep the range when that is cheaper.
+          let order: Uint8Array;
+          let count: number;
+          if (m * 6 < hi - lo) {
+            order = present;
+            count = m;
+            for (let a = 1; a < m; a++) {
+              const v = present[a]!;
+              let p = a;
+              while (p > 0 && present[p - 1]! > v) {
+                present[p] = present[p - 1]!;
+                p--;
+              }
+              present[p] = v;
             }
-            sortBins[p] = b;
-            sortLabels[p] = l;
+          } else {
+            order = sweep;
+            count = 0;
+            for (let b = lo; b <= hi; b++) if (binCount[b]! > 0) sweep[count++] = b;
           }
-          lo = sortBins[0]!;
-          hi = sortBins[n - 1]!;
-          if (lo === hi) continue; // constant in this node: does not count towards maxFeatures
           left.fill(0);
-          for (let i = 0; i < n - 1; i++) {
-            left[sortLabels[i]!]! += 1;
-            if (sortBins[i] === sortBins[i + 1]) continue;
-            const nl = i + 1;
-            if (nl < s.minSamplesLeaf || n - nl < s.minSamplesLeaf) continue;
+          let nl = 0;
+          for (let a = 0; a + 1 < count; a++) {
+            const b = order[a]!;
+            for (let c = 0; c < K; c++) left[c]! += hist[b * K + c]!;
+            nl += binCount[b]!;
+            // Candidate: left = bins <= b, right = the following present bins.
+            if (n - nl < s.minSamplesLeaf) break;
+            if (nl < s.minSamplesLeaf) continue;
             const sc = splitScore(left, total, nl, n, K, s.criterion);
             if (sc > score) {
               score = sc;
               // Any threshold between the two bins splits the node alike; take the middle one (like CART's midpoint).
-              bin = (sortBins[i]! + sortBins[i + 1]! - 1) >> 1;
+              bin = (b + order[a + 1]! - 1) >> 1;
             }
           }
-        } else {
-          lo = 255;
-          hi = 0;
-          for (let i = start; i < end; i++) {
-            const r = idx[i]!;
-            const b = col[r]!;
-            hist[b * K + labels[r]!]! += 1;
-            if (b < lo) lo = b;
-            if (b > hi) hi = b;
-          }
-          if (lo === hi) {
-            hist.fill(0, lo * K, (hi + 1) * K);
-            continue;
-          }
-          left.fill(0);
-          let nl = 0;
-          let prev = -1;
-          for (let b = lo; b <= hi; b++) {
-            let added = 0;
-            for (let c = 0; c < K; c++) added += hist[b * K + c]!;
-            if (added === 0) continue;
-            // Candidate: left = bins <= prev, right = bins >= b.
-            if (prev >= 0) {
-              if (n - nl < s.minSamplesLeaf) break;
-              if (nl >= s.minSamplesLeaf) {
-                const sc = splitScore(left, total, nl, n, K, s.criterion);
-                if (sc > score) {
-                  score = sc;
-                  bin = (prev + b - 1) >> 1;
-                }
-              }
-            }
-            for (let c = 0; c < K; c++) left[c]! += hist[b * K + c]!;
-            nl += added;
-            prev = b;
-          }
-          hist.fill(0, lo * K, (hi + 1) * K);
         }
+        for (let a = 0; a < m; a++) {
+          const b = present[a]!;
+          binCount[b] = 0;
+          for (let c = b * K, e = c + K; c < e; c++) hist[c] = 0;
+        }
+        if (m <= 1) continue; // constant in this node: does not count towards maxFeatures
         visited++;
         if (bin >= 0 && score > bestScore) {
           bestScore = score;

@@ -1,10 +1,10 @@
 import { HeadError } from "../core/errors.js";
 import { BaseHead, checkSavedHead, savedParams, type FitOptions, type HeadKind } from "../core/head.js";
-import type { FeatureMatrix } from "../core/matrix.js";
+import type { FeatureMatrix, FeaturesInput } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec, type ParamValue } from "../core/params.js";
 import { binColumns, fitThresholds } from "./binning.js";
 import type { Criterion, TreeSettings } from "./cart.js";
-import { assembleForest, forestFromJSON, forestProba, forestSize, forestToJSON, type ForestModel, type ForestModelJSON } from "./forest-model.js";
+import { assembleForest, forestFromJSON, forestProba, forestSize, forestToJSON, forestTreeVotes, type ForestModel, type ForestModelJSON } from "./forest-model.js";
 import { trainTrees } from "./train-trees.js";
 
 /** Parameters of {@link RandomForestHead} (names follow scikit-learn's RandomForestClassifier). */
@@ -88,6 +88,17 @@ export class RandomForestHead extends BaseHead<RandomForestParams, ForestModel> 
   /** Trees, nodes and leaves of the fitted forest. */
   get size(): { trees: number; nodes: number; leaves: number } {
     return forestSize(this.requireModel());
+  }
+
+  /**
+   * Each tree's vote (the majority class of the leaf it reaches) for each feature vector: rows of nEstimators class
+   * indices. With pure leaves, `predictProba` equals the vote fractions: a check that no tree's vote is dropped.
+   */
+  treeVotes(X: FeaturesInput): number[][] {
+    const [model, x] = this.prepare(X);
+    const v = forestTreeVotes(model, x);
+    const T = model.roots.length;
+    return Array.from({ length: x.rows }, (_, i) => Array.from(v.subarray(i * T, (i + 1) * T)));
   }
 
   protected async fitModel(x: FeatureMatrix, y: Uint8Array, numClasses: number, options: FitOptions): Promise<ForestModel> {

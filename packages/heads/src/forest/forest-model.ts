@@ -81,6 +81,24 @@ export function forestProba(model: ForestModel, x: FeatureMatrix): Float64Array 
   return out;
 }
 
+/** Each tree's vote for each row: the majority class of the leaf it reaches (lowest class index on ties), N x T. */
+export function forestTreeVotes(model: ForestModel, x: FeatureMatrix): Int32Array {
+  const { numClasses: K, roots, feature, threshold, next, leafCounts } = model;
+  const T = roots.length;
+  const out = new Int32Array(x.rows * T);
+  for (let i = 0; i < x.rows; i++) {
+    for (let t = 0; t < T; t++) {
+      let node = roots[t]!;
+      while (feature[node]! >= 0) node = x.data[i * x.cols + feature[node]!]! <= threshold[node]! ? node + 1 : next[node]!;
+      const lo = next[node]! * K;
+      let best = 0;
+      for (let c = 1; c < K; c++) if (leafCounts[lo + c]! > leafCounts[lo + best]!) best = c;
+      out[i * T + t] = best;
+    }
+  }
+  return out;
+}
+
 /** Number of nodes and leaves of a forest. */
 export function forestSize(model: ForestModel): { trees: number; nodes: number; leaves: number } {
   return { trees: model.roots.length, nodes: model.feature.length, leaves: model.leafCounts.length / model.numClasses };

@@ -1,1 +1,2 @@
 export * from "./features-file.js";
+export * from "./head-file.js";

@@ -1,6 +1,6 @@
 import { HeadError } from "../core/errors.js";
 import type { FeatureMatrix } from "../core/matrix.js";
-import { loadLibsvm, type LibsvmClass, type LibsvmModel } from "./libsvm.js";
+import { loadLibsvm, type Libsvm, type LibsvmModel } from "./libsvm.js";
 
 /** Settings of one libsvm C-SVC. */
 export interface LibsvmSettings {
@@ -37,7 +37,7 @@ export async function trainLibsvm(x: FeatureMatrix, y: ArrayLike<number>, s: Lib
 export async function trainLibsvmText(x: FeatureMatrix, y: ArrayLike<number>, s: LibsvmSettings): Promise<{ serialized: string; supportVectors: number }> {
   const present = new Set(Array.from(y));
   if (present.size < 2) throw new HeadError("bad-shape", `svm: y holds only ${present.size} class; an SVM needs at least two`);
-  const SVM = await loadLibsvm();
+  const { SVM } = await loadLibsvm();
   const model = new SVM({
     type: SVM.SVM_TYPES.C_SVC,
     kernel: s.kernel === "rbf" ? SVM.KERNEL_TYPES.RBF : SVM.KERNEL_TYPES.LINEAR,
@@ -63,15 +63,14 @@ export async function trainLibsvmText(x: FeatureMatrix, y: ArrayLike<number>, s:
 
 /** Loads a serialised libsvm model into the WebAssembly heap. */
 export async function restoreLibsvm(serialized: string): Promise<TrainedSvm> {
-  const SVM = await loadLibsvm();
-  return loadTrainedSvm(SVM, serialized, -1);
+  return loadTrainedSvm(await loadLibsvm(), serialized, -1);
 }
 
-function loadTrainedSvm(SVM: LibsvmClass, serialized: string, supportVectors: number): TrainedSvm {
+function loadTrainedSvm(lib: Libsvm, serialized: string, supportVectors: number): TrainedSvm {
   if (typeof serialized !== "string" || !/^svm_type c_svc\b/.test(serialized) || !/\nSV\n/.test(serialized)) {
     throw new HeadError("bad-format", "svm: saved libsvm model is malformed (expected libsvm's text format for a c_svc)");
   }
-  const svm = SVM.load(serialized);
+  const svm = lib.deserialize(serialized);
   const labels = svm.getLabels();
   const total = /\ntotal_sv (\d+)/.exec(serialized);
   return { svm, serialized, labels, supportVectors: supportVectors >= 0 ? supportVectors : Number(total?.[1] ?? 0) };

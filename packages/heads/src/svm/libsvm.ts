@@ -25,7 +25,6 @@ export interface LibsvmEstimate {
 export interface LibsvmModel {
   train(samples: ArrayLike<number>[], labels: number[]): void;
   predictOne(sample: ArrayLike<number>): number;
-  predict(samples: ArrayLike<number>[]): number[];
   predictOneProbability(sample: ArrayLike<number>): { prediction: number; estimates: LibsvmEstimate[] };
   getLabels(): number[];
   getSVIndices(): number[];
@@ -36,50 +35,90 @@ export interface LibsvmModel {
 /** The SVM class of libsvm-js. */
 export interface LibsvmClass {
   new (options: LibsvmOptions): LibsvmModel;
+  /** libsvm-js's own loader: unsafe for large models (see loadLibsvm); kept for the library check script. */
   load(serialized: string): LibsvmModel;
   readonly SVM_TYPES: { readonly C_SVC: string };
-  readonly KERNEL_TYPES: { readonly LINEAR: string; readonly POLYNOMIAL: string; readonly RBF: string; readonly SIGMOID: string };
+  readonly KERNEL_TYPES: { readonly LINEAR: string; readonly RBF: string };
 }
 
-let loading: Promise<LibsvmClass> | undefined;
-let heap: { HEAPU8: Uint8Array } | undefined;
+/** The emscripten module behind libsvm-js (the parts we use). */
+interface EmscriptenModule {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  _deserialize_model(ptr: number): number;
+  printErr: (msg: string) => void;
+  load?: () => Promise<void>;
+}
+
+/** libsvm-js loaded: its SVM class and the module whose heap holds every model. */
+export interface Libsvm {
+  readonly SVM: LibsvmClass;
+  /** Loads a model from libsvm's text format safely (see {@link Libsvm.deserialize} notes in loadLibsvm). */
+  deserialize(text: string): LibsvmModel;
+  /** Current size in bytes of the WebAssembly (or asm.js) heap. */
+  heapBytes(): number;
+}
+
+let loading: Promise<Libsvm> | undefined;
+let loaded: Libsvm | undefined;
 
 /**
- * Current size in bytes of libsvm-js's WebAssembly heap (0 before it is loaded). The heap only grows; freed models
- * are reused by later ones, so a steady value over fit/dispose cycles shows that nothing leaks.
+ * Current size in bytes of libsvm-js's heap (0 before it is loaded). The heap only grows; freed models are reused
+ * by later ones, so a steady value over fit/dispose cycles shows that nothing leaks.
  */
 export function libsvmHeapBytes(): number {
-  return heap?.HEAPU8.length ?? 0;
+  return loaded?.heapBytes() ?? 0;
 }
 
 /**
- * Loads libsvm-js's WebAssembly build once per process (its module is shared by every SVM: all models live in
- * one WebAssembly heap and must be freed explicitly). Uses the asm.js build instead when `FER_LIBSVM_BUILD=asm`.
+ * Loads libsvm-js once per process: the WebAssembly build, or the asm.js build when `FER_LIBSVM_BUILD=asm`.
+ * All SVMs share one heap that the garbage collector does not manage: every model must be freed explicitly.
+ *
+ * Works around three problems of libsvm-js 0.2.1 under Node:
+ * - its emscripten runtime installs a process-wide "unhandledRejection" handler calling process.exit(1), which
+ *   would silently kill the host program on any unrelated rejected promise: the handlers it adds are removed;
+ * - its wasm loader first tries fetch() on a file path and prints two warnings before falling back: dropped;
+ * - `SVM.load(text)` passes the model text through emscripten's stack (4 bytes per character, 5 MB stack): a model
+ *   text over ~1.3 MB (a few thousand support vectors) overflows the stack and silently corrupts the models
+ *   already in the heap. {@link Libsvm.deserialize} copies the text into the heap with malloc instead.
  */
-export function loadLibsvm(): Promise<LibsvmClass> {
+export function loadLibsvm(): Promise<Libsvm> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
-    if (process.env["FER_LIBSVM_BUILD"] === "asm") {
-      const before = new Set(process.listeners("unhandledRejection"));
-      const asm = require("libsvm-js/asm") as LibsvmClass;
-      for (const l of process.listeners("unhandledRejection")) if (!before.has(l)) process.removeListener("unhandledRejection", l);
-      return asm;
-    }
-    // What libsvm-js's main entry (wasm.js) does, minus its noise: under Node its emscripten loader first tries
-    // fetch() on a file path, fails, prints two lines to stderr and falls back to reading the file. Drop those lines.
-    // Its emscripten runtime also installs a process-wide "unhandledRejection" handler that calls process.exit(1),
-    // which would silently kill any host program on an unrelated rejected promise: remove the listeners it adds.
+    const asm = process.env["FER_LIBSVM_BUILD"] === "asm";
     const before = new Set(process.listeners("unhandledRejection"));
-    const wasm = require("libsvm-js/out/wasm/libsvm.js") as { load(): Promise<void>; printErr: (msg: string) => void };
+    const mod = require(asm ? "libsvm-js/out/asm/libsvm.js" : "libsvm-js/out/wasm/libsvm.js") as EmscriptenModule;
     for (const l of process.listeners("unhandledRejection")) if (!before.has(l)) process.removeListener("unhandledRejection", l);
-    const printErr = wasm.printErr;
-    wasm.printErr = (msg: string) => {
+    const printErr = mod.printErr;
+    mod.printErr = (msg: string) => {
       if (!/^(wasm streaming compile failed|falling back to ArrayBuffer instantiation)/.test(String(msg))) printErr(msg);
     };
-    await wasm.load();
-    heap = wasm as unknown as { HEAPU8: Uint8Array };
-    const loadSVM = require("libsvm-js/src/loadSVM.js") as (m: unknown) => LibsvmClass;
-    return loadSVM(wasm);
+    if (!asm && mod.load) await mod.load();
+    const SVM = (require("libsvm-js/src/loadSVM.js") as (m: unknown) => LibsvmClass)(mod);
+    const lib: Libsvm = {
+      SVM,
+      deserialize(text: string): LibsvmModel {
+        const bytes = Buffer.from(text, "latin1");
+        const ptr = mod._malloc(bytes.length + 1);
+        if (!ptr) throw new Error("libsvm: out of memory loading a model");
+        try {
+          mod.HEAPU8.set(bytes, ptr);
+          mod.HEAPU8[ptr + bytes.length] = 0;
+          const model = mod._deserialize_model(ptr);
+          // The same wrapper SVM.load() builds, minus its stack-allocated copy of the text.
+          const svm = new SVM({}) as LibsvmModel & { model: number; _deserialized: boolean };
+          svm.model = model;
+          svm._deserialized = true;
+          return svm;
+        } finally {
+          mod._free(ptr);
+        }
+      },
+      heapBytes: () => mod.HEAPU8.length,
+    };
+    loaded = lib;
+    return lib;
   })();
   return loading;
 }

@@ -1,0 +1,38 @@
+import { readFile, stat } from "node:fs/promises";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { HeadError } from "../core/errors.js";
+import type { Head } from "../core/head.js";
+import { headFromJSON } from "../registry.js";
+import { writeFilesAtomically } from "./atomic-write.js";
+
+/**
+ * Saves a fitted head as JSON (gzip-compressed when `file` ends in `.gz`), atomically: the file appears complete
+ * or not at all. Returns the number of bytes written.
+ */
+export async function saveHead(head: Head, file: string): Promise<number> {
+  const text = JSON.stringify(head.toJSON());
+  const data = file.endsWith(".gz") ? gzipSync(Buffer.from(text, "utf8"), { level: 9 }) : Buffer.from(text, "utf8");
+  await writeFilesAtomically([{ path: file, data }]);
+  return data.byteLength;
+}
+
+/**
+ * Loads a head saved by {@link saveHead} (any kind). Throws `bad-format` for an unreadable or malformed file and
+ * `version-mismatch` for a head saved by another format version.
+ */
+export async function loadHead(file: string): Promise<Head> {
+  let json: unknown;
+  try {
+    let bytes: Buffer = await readFile(file);
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch (e) {
+    throw new HeadError("bad-format", `${file}: cannot read saved head: ${(e as Error).message}`, { cause: e });
+  }
+  return headFromJSON(json);
+}
+
+/** Size in bytes of a saved head file. */
+export async function savedHeadBytes(file: string): Promise<number> {
+  return (await stat(file)).size;
+}

@@ -1,0 +1,74 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createProgressBar } from "@fer/cnn";
+import { evaluateFolder } from "../evaluate.js";
+import { createPipeline } from "../pipeline.js";
+import { writeReport } from "../report/markdown.js";
+import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, UsageError } from "./options.js";
+
+const HELP = `usage: fer eval <dataset-folder> [options]
+
+Evaluates the pipeline on a labelled folder <root>/<class>/* (any subset of the 7 classes).
+By default each image is a face crop (FER2013 layout) and is classified whole.
+${PIPELINE_FLAGS_HELP}
+  --detect                each image is a photo: classify its largest detected face (no face = an error, listed)
+  --json                  print {images, accuracy, macroF1, perClass: {<class>: {precision, recall, f1, support}},
+                          confusion, classes, msPerFace, noFace, ...} to stdout
+  --report DIR            write DIR/report.md with the per-class and confusion tables, and the charts
+                          DIR/confusion-matrix.png and DIR/class-counts.png (predicted vs actual per class)`;
+
+/** `fer eval <dataset-folder> [--detect] [--json] [--report DIR] ...`. */
+export async function evalCommand(argv: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...PIPELINE_FLAGS, detect: { type: "boolean", default: false }, json: { type: "boolean", default: false }, report: { type: "string" } },
+    }));
+  } catch (e) {
+    process.stderr.write(`fer eval: ${(e as Error).message}\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  let pipeline;
+  try {
+    if (positionals.length !== 1) throw new UsageError(`give exactly one dataset folder\n${HELP}`);
+    const root = path.resolve(positionals[0] as string);
+    pipeline = await createPipeline(pipelineOptionsFromFlags(values));
+    const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+    const backend = describeBackend(await initBackend());
+    let bar: ReturnType<typeof createProgressBar> | undefined;
+    const result = await evaluateFolder(pipeline, root, {
+      detect: values.detect,
+      onProgress: (done, total) => {
+        bar ??= createProgressBar({ label: "eval", total, unit: "img" });
+        bar.update(done);
+      },
+    });
+    bar?.finish();
+    for (const p of result.problems) process.stderr.write(`fer eval: skipped ${p.file}: ${p.error}\n`);
+    if (values.report !== undefined) {
+      const written = await writeReport(result, path.resolve(values.report), { backend });
+      process.stderr.write(`report: ${written.markdown}\n`);
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ ...result, backend }, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, macro F1 ${result.macroF1.toFixed(3)}, ` +
+          `${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
+          `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; backend ${backend}\n`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    return reportFailure("eval", e);
+  } finally {
+    pipeline?.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+import { isDetectorName, listDetectors, type DetectorName } from "@fer/face-detect";
+import { isPresetName } from "../defaults.js";
+import type { PipelineOptions } from "../pipeline.js";
+
+/** The parseArgs option specs every pipeline-building command shares. */
+export const PIPELINE_FLAGS = {
+  preset: { type: "string" },
+  detector: { type: "string" },
+  head: { type: "string" },
+  cnn: { type: "string" },
+  layer: { type: "string" },
+  margin: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Help lines of {@link PIPELINE_FLAGS}. */
+export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CNN features + fast head; accurate: pretrained embeddings + SVM (when shipped)
+  --detector NAME         ${listDetectors().map((d) => d.name).join(" | ")} (default tiny-face)
+  --head FILE             a saved head (head.toJSON() as JSON, e.g. from fer fit-head) to swap in
+  --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
+  --layer dense1|dense2   the CNN layer a swapped head reads (default: the head file's, else dense1)
+  --margin X              crop margin as a fraction of the face box (default per detector)`;
+
+/** Thrown for bad command-line values; the command prints it and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Builds {@link PipelineOptions} from the shared flags. */
+export function pipelineOptionsFromFlags(values: {
+  preset?: string | undefined;
+  detector?: string | undefined;
+  head?: string | undefined;
+  cnn?: string | undefined;
+  layer?: string | undefined;
+  margin?: string | undefined;
+}): PipelineOptions {
+  const o: { -readonly [K in keyof PipelineOptions]: PipelineOptions[K] } = {};
+  if (values.preset !== undefined) {
+    if (!isPresetName(values.preset)) throw new UsageError(`--preset must be fast or accurate, got "${values.preset}"`);
+    o.preset = values.preset;
+  }
+  if (values.detector !== undefined) {
+    if (!isDetectorName(values.detector)) {
+      throw new UsageError(`--detector must be one of ${listDetectors().map((d) => d.name).join(", ")}, got "${values.detector}"`);
+    }
+    o.detector = values.detector as DetectorName;
+  }
+  if (values.head !== undefined) o.head = values.head;
+  if (values.cnn !== undefined) o.cnn = values.cnn;
+  if (values.layer !== undefined) {
+    if (values.layer !== "dense1" && values.layer !== "dense2") throw new UsageError(`--layer must be dense1 or dense2, got "${values.layer}"`);
+    o.featureLayer = values.layer;
+  }
+  if (values.margin !== undefined) {
+    const m = Number(values.margin);
+    if (!Number.isFinite(m) || m < 0 || m > 1) throw new UsageError(`--margin must be a number in [0, 1], got "${values.margin}"`);
+    o.margin = m;
+  }
+  return o;
+}
+
+/** Prints an error for the user: usage errors and the typed errors of fer packages as one line, others with a stack. */
+export function reportFailure(command: string, e: unknown): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const known = err instanceof UsageError || ["PipelineError", "FerImageError", "FerDatasetError", "HeadError", "FaceDetectError", "ModelFolderError", "EmbeddingError", "BackendUnavailableError"].includes(err.name);
+  process.stderr.write(`fer ${command}: ${known ? err.message : (err.stack ?? err.message)}\n`);
+  return err instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,80 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { encodeImage } from "@fer/preprocess/node";
+import type { EvaluationResult } from "../evaluate.js";
+import { drawConfusionHeatmap, drawCountsChart } from "./charts.js";
+
+const f2 = (v: number) => v.toFixed(2);
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+/** The study's per-class table: precision, recall, F1 and support per class, then the weighted average. */
+export function perClassTable(r: EvaluationResult): string {
+  const rows = r.classes.map((c) => {
+    const m = r.perClass[c]!;
+    return `| ${c} | ${f2(m.precision)} | ${f2(m.recall)} | ${f2(m.f1)} | ${m.support} |`;
+  });
+  const w = r.weighted;
+  return [
+    "| class | precision | recall | F1 | images |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...rows,
+    `| **all classes (weighted)** | ${f2(w.precision)} | ${f2(w.recall)} | ${f2(w.f1)} | ${w.support} |`,
+  ].join("\n");
+}
+
+/** The confusion matrix as a Markdown table (rows: actual, columns: predicted). */
+export function confusionTable(r: EvaluationResult): string {
+  return [
+    `| actual \\ predicted | ${r.classes.join(" | ")} |`,
+    `| --- | ${r.classes.map(() => "---:").join(" | ")} |`,
+    ...r.classes.map((c, i) => `| **${c}** | ${r.confusion[i]!.join(" | ")} |`),
+  ].join("\n");
+}
+
+/** The whole Markdown report of an evaluation (the charts are referenced as PNG files beside it). */
+export function reportMarkdown(r: EvaluationResult, charts: { confusion: string; counts: string }, meta: { date: string; backend?: string }): string {
+  const lines = [
+    "# FER evaluation report",
+    "",
+    `- dataset: \`${r.dataset}\`${r.detect ? " (photos: largest detected face classified)" : " (face crops)"}`,
+    `- models: preset ${r.models.preset}; detector ${r.models.detector}; featuriser ${r.models.featuriser}; head ${r.models.head}`,
+    `- date: ${meta.date}${meta.backend ? `; backend: ${meta.backend}` : ""}`,
+    "",
+    "## Summary",
+    "",
+    `| images | accuracy | macro F1 | ms per face |${r.detect ? " no face found |" : ""}`,
+    `| ---: | ---: | ---: | ---: |${r.detect ? " ---: |" : ""}`,
+    `| ${r.images} | ${pct(r.accuracy)} | ${f2(r.macroF1)} | ${r.msPerFace.toFixed(2)} |${r.detect ? ` ${r.noFace.length} |` : ""}`,
+    "",
+    "## Per class",
+    "",
+    perClassTable(r),
+    "",
+    "## Predicted vs actual images per class",
+    "",
+    `![images per class, actual vs predicted](${charts.counts})`,
+    "",
+    "## Confusion matrix",
+    "",
+    `![confusion matrix heatmap](${charts.confusion})`,
+    "",
+    confusionTable(r),
+    "",
+  ];
+  if (r.noFace.length > 0) lines.push("## Images with no face found", "", ...r.noFace.map((f) => `- \`${f}\``), "");
+  if (r.problems.length > 0) lines.push("## Unreadable files (skipped)", "", ...r.problems.map((p) => `- \`${p.file}\`: ${p.error}`), "");
+  return lines.join("\n");
+}
+
+/** Writes `report.md`, `confusion-matrix.png` and `class-counts.png` into `dir` (created if needed); returns their paths. */
+export async function writeReport(r: EvaluationResult, dir: string, meta: { date?: string; backend?: string } = {}): Promise<{ markdown: string; confusion: string; counts: string }> {
+  await mkdir(dir, { recursive: true });
+  const confusion = path.join(dir, "confusion-matrix.png");
+  const counts = path.join(dir, "class-counts.png");
+  const markdown = path.join(dir, "report.md");
+  await writeFile(confusion, await encodeImage(drawConfusionHeatmap(r.classes, r.confusion), "png"));
+  await writeFile(counts, await encodeImage(drawCountsChart(r.classes, r.actualCounts, r.predictedCounts), "png"));
+  const md = reportMarkdown(r, { confusion: "confusion-matrix.png", counts: "class-counts.png" }, { date: meta.date ?? new Date().toISOString().slice(0, 10), ...(meta.backend ? { backend: meta.backend } : {}) });
+  await writeFile(markdown, md);
+  return { markdown, confusion, counts };
+}

@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { EMOTIONS } from "@fer/preprocess";
+import { fer2013, PHOTOS } from "./helpers.js";
+
+const bin = path.resolve(import.meta.dirname, "../bin/fer.js");
+let work: string;
+
+/** Runs the built `fer` command; resolves with its exit code and output (the package must be built). */
+function fer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "fer-cli-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("fer", () => {
+  it("lists its commands", async () => {
+    const r = await fer(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["analyze", "eval", "features", "fit-head", "grid-search", "train", "cnn-eval", "cnn-experiments", "detect-eval"]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+    }
+    expect((await fer(["nope"])).code).toBe(2);
+  });
+
+  it("analyze --json prints one JSON array, writes annotated images, reports unreadable files and exits 1", async () => {
+    const bogus = path.join(work, "bogus.jpg");
+    await writeFile(bogus, "not a jpeg");
+    const out = path.join(work, "out");
+    const r = await fer(["analyze", PHOTOS.apollo, bogus, PHOTOS.obama, "--cnn", inject("tinyCnnDir"), "--json", "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bogus}:`);
+    const entries = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(entries.map((e) => e.file)).toEqual([PHOTOS.apollo, bogus, PHOTOS.obama]);
+    expect(entries[1]).toEqual({ file: bogus, error: expect.any(String) });
+    const first = entries[0] as { width: number; height: number; faces: Array<{ box: Record<string, number>; emotion: string; scores: Record<string, number> }> };
+    expect([first.width, first.height]).toEqual([600, 471]);
+    expect(first.faces).toHaveLength(3);
+    for (const f of first.faces) {
+      expect(Object.keys(f.box)).toEqual(["x", "y", "width", "height"]);
+      expect(EMOTIONS).toContain(f.emotion);
+      expect(Object.keys(f.scores)).toEqual([...EMOTIONS]);
+    }
+    expect((await readdir(out)).sort()).toEqual(["apollo11_crew.png", "obama_family_2011.png"]);
+    expect(await sharp(path.join(out, "obama_family_2011.png")).metadata()).toMatchObject({ width: 640, height: 427 });
+  });
+
+  it("eval --json prints the metrics of a labelled folder", async () => {
+    const root = path.join(work, "slice");
+    for (const cls of ["angry", "fear", "neutral"]) {
+      await mkdir(path.join(root, cls), { recursive: true });
+      for (const f of (await readdir(path.join(fer2013("test"), cls))).sort().slice(0, 5)) await copyFile(path.join(fer2013("test"), cls, f), path.join(root, cls, f));
+    }
+    const report = path.join(work, "report");
+    const r = await fer(["eval", root, "--cnn", inject("tinyCnnDir"), "--json", "--report", report]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(j.images).toBe(15);
+    expect((await readdir(report)).sort()).toEqual(["class-counts.png", "confusion-matrix.png", "report.md"]);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(["images", "accuracy", "macroF1", "perClass", "confusion", "classes", "msPerFace", "noFace"]));
+    expect(Object.keys(j.perClass as object)).toEqual([...EMOTIONS]);
+  });
+
+  it("refuses bad options with exit code 2", async () => {
+    expect((await fer(["analyze", PHOTOS.apollo, "--preset", "slow"])).code).toBe(2);
+    const r = await fer(["analyze", PHOTOS.apollo, "--preset", "accurate"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/accurate preset .* not available/);
+  });
+});

@@ -1,0 +1,154 @@
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadCnn, type FerCnn } from "@fer/cnn";
+import { KnnHead } from "@fer/heads";
+import { EMOTIONS, type Image } from "@fer/preprocess";
+import { decodeImage } from "@fer/preprocess/node";
+import { createPipeline, PipelineError, type Pipeline } from "../src/index.js";
+import { ferSlice, PHOTOS } from "./helpers.js";
+
+let cnnDir: string;
+let pipeline: Pipeline;
+let apollo: Image;
+let work: string;
+
+beforeAll(async () => {
+  cnnDir = inject("tinyCnnDir");
+  pipeline = await createPipeline({ cnn: cnnDir });
+  apollo = await decodeImage(PHOTOS.apollo);
+  work = await mkdtemp(path.join(tmpdir(), "fer-pipeline-"));
+});
+
+afterAll(async () => {
+  pipeline?.dispose();
+  await rm(work, { recursive: true, force: true });
+});
+
+function expectValidFace(face: { box: { x: number; y: number; width: number; height: number }; emotion: string; confidence: number; scores: Record<string, number> }, img: Image) {
+  expect(face.box.x).toBeGreaterThanOrEqual(0);
+  expect(face.box.y).toBeGreaterThanOrEqual(0);
+  expect(face.box.x + face.box.width).toBeLessThanOrEqual(img.width);
+  expect(face.box.y + face.box.height).toBeLessThanOrEqual(img.height);
+  expect(Object.keys(face.scores)).toEqual([...EMOTIONS]);
+  const values = Object.values(face.scores);
+  expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  expect(face.confidence).toBe(Math.max(...values));
+  expect(face.scores[face.emotion]).toBe(face.confidence);
+}
+
+describe("analyze", () => {
+  it("finds the three astronauts' faces in the Apollo 11 crew photo and classifies each", async () => {
+    const r = await pipeline.analyze(PHOTOS.apollo);
+    expect(r.file).toBe(PHOTOS.apollo);
+    expect([r.width, r.height]).toEqual([600, 471]);
+    expect(r.faces).toHaveLength(3);
+    for (const f of r.faces) expectValidFace(f, apollo);
+    // The three faces are side by side: their centres spread across the photo.
+    const centres = r.faces.map((f) => f.box.x + f.box.width / 2).sort((a, b) => a - b);
+    expect(centres[2]! - centres[0]!).toBeGreaterThan(200);
+    expect(r.models).toMatchObject({ detector: "tiny-face", head: expect.stringContaining("cnn-output") });
+  });
+
+  it("gives the same result for a path, a Buffer and a decoded Image", async () => {
+    const fromPath = await pipeline.analyze(PHOTOS.obama);
+    const fromBuffer = await pipeline.analyze(await readFile(PHOTOS.obama));
+    const fromImage = await pipeline.analyze(await decodeImage(PHOTOS.obama));
+    expect(fromPath.faces.length).toBeGreaterThanOrEqual(3);
+    expect(fromBuffer.file).toBe("<buffer>");
+    expect(fromBuffer.faces).toEqual(fromPath.faces);
+    expect(fromImage.faces).toEqual(fromPath.faces);
+  });
+
+  it("returns an empty list for an image with no face", async () => {
+    const blank: Image = { width: 320, height: 240, channels: 3, data: new Uint8Array(320 * 240 * 3).fill(90) };
+    expect((await pipeline.analyze(blank)).faces).toEqual([]);
+  });
+
+  it("refuses an input that is not an image", async () => {
+    await expect(pipeline.analyze(42 as never)).rejects.toThrow(PipelineError);
+  });
+
+  it("leaves no tensor behind over many calls", async () => {
+    await pipeline.analyzeImage(apollo);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 12; i++) await pipeline.analyzeImage(apollo);
+    await pipeline.classifyFaces([apollo]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("batches", () => {
+  it("reports unreadable files and goes on with the rest, in input order", async () => {
+    const bogus = path.join(work, "not-a-photo.jpg");
+    await writeFile(bogus, "this is text, not a JPEG");
+    const missing = path.join(work, "missing.jpg");
+    const items = await pipeline.analyzeBatch([PHOTOS.apollo, bogus, missing, PHOTOS.obama], { concurrency: 2 });
+    expect(items.map((i) => i.file)).toEqual([PHOTOS.apollo, bogus, missing, PHOTOS.obama]);
+    expect(items[0]!.result?.faces).toHaveLength(3);
+    expect(items[1]!.error?.message).toMatch(/not an image|truncated/);
+    expect(items[2]!.error?.message).toMatch(/cannot read|ENOENT/);
+    expect(items[3]!.result?.faces.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("expands a folder into its images", async () => {
+    const items = await pipeline.analyzeBatch([path.dirname(PHOTOS.apollo)]);
+    expect(items.map((i) => path.basename(i.file))).toEqual(["apollo11_crew.jpg", "obama_family_2011.jpg"]);
+  });
+});
+
+describe("head swap", () => {
+  let cnn: FerCnn;
+  beforeAll(async () => {
+    cnn = await loadCnn(cnnDir);
+  });
+  afterAll(() => cnn?.dispose());
+
+  it("plugs a kNN head fitted on dense1 features of a labelled slice, from an object or a file", async () => {
+    const data = await ferSlice("train", 6, 20);
+    const X = await cnn.features(data.pixels, data.count, "dense1");
+    const head = await new KnnHead({ k: 3 }).fit({ rows: data.count, cols: 64, data: X }, data.labels, { classes: data.classes });
+    const p = await createPipeline({ cnn, head, featureLayer: "dense1" });
+    expect(p.models.head).toBe("knn");
+    expect(p.featuriser.name).toContain("dense1");
+    const r = await p.analyze(PHOTOS.apollo);
+    expect(r.faces).toHaveLength(3);
+    for (const f of r.faces) expectValidFace(f, apollo);
+    p.dispose();
+
+    const file = path.join(work, "knn.json");
+    await writeFile(file, JSON.stringify({ ...head.toJSON(), featureLayer: "dense1" }));
+    const q = await createPipeline({ cnn, head: file });
+    expect(q.models.head).toBe("knn (knn.json)");
+    expect(q.featuriser.name).toContain("dense1");
+    expect((await q.analyze(PHOTOS.apollo)).faces.map((f) => f.scores)).toEqual(r.faces.map((f) => f.scores));
+    q.dispose();
+  });
+
+  it("says clearly when the head does not fit the featuriser", async () => {
+    const wrongDim = await new KnnHead({ k: 1 }).fit([[0, 1, 2], [1, 2, 3]], [0, 1]);
+    await expect(createPipeline({ cnn, head: wrongDim })).rejects.toThrow(/expects 3-dimensional features but cnn A .* gives 64/);
+    const rows = Array.from({ length: 4 }, (_, i) => Array.from({ length: 64 }, (_, j) => i + j));
+    const otherClasses = await new KnnHead({ k: 1 }).fit(rows, [0, 1, 0, 1], { classes: ["happy", "bored"] });
+    const err = await createPipeline({ cnn, head: otherClasses }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineError);
+    expect((err as PipelineError).kind).toBe("head-mismatch");
+    expect((err as Error).message).toMatch(/bored/);
+    await expect(createPipeline({ cnn, head: new KnnHead() })).rejects.toThrow(/not fitted/);
+  });
+});
+
+describe("presets", () => {
+  it("says the accurate preset is not available until it is shipped", async () => {
+    const err = await createPipeline({ preset: "accurate" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineError);
+    expect((err as PipelineError).kind).toBe("preset-unavailable");
+  });
+
+  it("refuses unknown presets and bad margins", async () => {
+    await expect(createPipeline({ preset: "slow" as never })).rejects.toThrow(/unknown preset/);
+    await expect(createPipeline({ cnn: cnnDir, margin: -1 })).rejects.toThrow(/margin/);
+  });
+});
