@@ -1,3 +1,9 @@
+/**
+ * `@fer/embeddings-vggface2`: pretrained face networks as fixed feature extractors (route 2 of the study).
+ * Every backbone is an {@link Embedder}: the VGGFace2 ResNet-50 (weights supplied by the user), face-api's face
+ * recognition ResNet-34 and HSE FaceRes (weights from npm packages on disk). {@link embedDataset} embeds whole
+ * datasets with a resumable disk cache. Node only (reads weights and caches from the file system).
+ */
 export * from "./errors.js";
 export * from "./embedder.js";
 export { facesToTensor, grayFacesView } from "./face-tensor.js";

@@ -2,6 +2,7 @@
 /**
  * `pnpm bench` for @fer/face-detect: measures every detector on the shared WIDER FACE sample (detect-eval figures)
  * and times one 1024-pixel-wide photo, then prints Markdown tables for the README.
+ * `--speed` times only (skips the WIDER FACE pass). FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend).
  * Data: ../shared beside the repo root, or FER_SHARED_DIR. Heavy: about 5 minutes of CPU time (most of it the Haar cascade); run it alone, under `nice`.
  */
 import { readFile } from "node:fs/promises";
@@ -37,7 +38,8 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const speedOnly = argv.includes("--speed");
   const here = path.dirname(fileURLToPath(import.meta.url));
   const shared = process.env.FER_SHARED_DIR ?? path.resolve(here, "../../../../shared");
   const wider = path.join(shared, "datasets/widerface-val-sample");
@@ -56,8 +58,10 @@ async function main(): Promise<void> {
   for (const v of VARIANTS) {
     const detector = await createDetector(v.name, v.options as never);
     try {
-      const row = await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)));
-      rows.push({ ...row, detector: v.label });
+      if (!speedOnly) {
+        const row = await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)));
+        rows.push({ ...row, detector: v.label });
+      }
       await detector.detect(photo1024);
       const times: number[] = [];
       for (let i = 0; i < TIMED_RUNS; i++) {
@@ -78,10 +82,9 @@ async function main(): Promise<void> {
       `Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${os.cpus().length}-core ${os.arch()} (${cpu}), no GPU, Node ${process.version}.`,
       `tfjs backend: ${backend}. Load average (1 min) at start/end: ${load0.toFixed(1)} / ${load1.toFixed(1)}.`,
       "",
-      `WIDER FACE sample (${annotated.length} images, ${gtFile.replace(shared, "../shared")}):`,
-      "",
-      formatEvaluationTable(rows),
-      "",
+      ...(speedOnly
+        ? []
+        : [`WIDER FACE sample (${annotated.length} images, ${gtFile.replace(shared, "../shared")}):`, "", formatEvaluationTable(rows), ""]),
       `One ${photo1024.width}x${photo1024.height} photo, ${TIMED_RUNS} timed runs after one warm-up (ms per detect()):`,
       "",
       "| detector | median ms | fastest ms |",
@@ -92,4 +95,4 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+await main(process.argv.slice(2));

@@ -10,7 +10,7 @@ import {
   accuratePresetFile,
   DEFAULT_DETECTOR,
   DEFAULT_MARGINS,
-  defaultCnnDir,
+  findDefaultCnn,
   defaultFastHeadFile,
   isPresetName,
   type AccuratePresetConfig,
@@ -227,11 +227,12 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
         cnn = options.cnn;
         label = "given model";
       } else {
-        const dir = options.cnn ?? (await defaultCnnDir());
+        const found = options.cnn !== undefined ? { dir: options.cnn } : await findDefaultCnn();
+        const dir = found.dir;
         if (dir === undefined) {
           throw new PipelineError(
             "no-model",
-            "no CNN given and none is shipped yet: pass { cnn: <model folder written by `fer train`> } or set FER_CNN_DIR",
+            `no CNN given and no shipped one found (${found.reason ?? "none"}): pass { cnn: <model folder written by \`fer train\`> } or set FER_CNN_DIR`,
           );
         }
         cnn = await loadCnn(dir);

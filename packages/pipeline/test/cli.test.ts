@@ -34,6 +34,10 @@ describe("fer", () => {
       expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
     }
     expect((await fer(["nope"])).code).toBe(2);
+    // Another package's command is reached through the same dispatcher.
+    const train = await fer(["train", "--help"]);
+    expect(train.code).toBe(0);
+    expect(train.stdout).toMatch(/--data/);
   });
 
   it("analyze --json prints one JSON array, writes annotated images, reports unreadable files and exits 1", async () => {

@@ -141,6 +141,23 @@ describe("head swap", () => {
 });
 
 describe("presets", () => {
+  it("uses the CNN named by FER_CNN_DIR as the fast preset's default, with the CNN's own head while no fast head is shipped", async () => {
+    const saved = process.env.FER_CNN_DIR;
+    process.env.FER_CNN_DIR = cnnDir;
+    try {
+      const p = await createPipeline();
+      expect(p.models.preset).toBe("fast");
+      expect(p.models.detector).toBe("tiny-face");
+      expect(p.featuriser.kind).toBe("cnn");
+      expect((await p.analyze(PHOTOS.apollo)).faces).toHaveLength(3);
+      p.dispose();
+      await expect(p.analyze(PHOTOS.apollo)).rejects.toThrow(/disposed/);
+    } finally {
+      if (saved === undefined) delete process.env.FER_CNN_DIR;
+      else process.env.FER_CNN_DIR = saved;
+    }
+  });
+
   it("says the accurate preset is not available until it is shipped", async () => {
     const err = await createPipeline({ preset: "accurate" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineError);

@@ -68,6 +68,15 @@ export async function datasetInfoCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Times a fixed integer loop, to tell a busy (or niced) machine from a slow loader. */
+function referenceLoopMs(): number {
+  const t = performance.now();
+  let x = 0;
+  for (let i = 0; i < 3e8; i++) x += i % 7;
+  if (x < 0) console.log(x);
+  return performance.now() - t;
+}
+
 /**
  * `bench [root] [--concurrency N]`: cold load (decode every image, into a fresh temporary cache), cached load,
  * and equalizeHist / CLAHE(4, [4,4]) throughput on the loaded 48x48 images. Default root: FER2013 train.
@@ -80,6 +89,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     const cacheDir = await mkdtemp(path.join(tmpdir(), "fer-bench-"));
     try {
       console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+      console.log(`CPU share check: a fixed integer loop took ${referenceLoopMs().toFixed(0)} ms (about 950 ms on an idle core of the reference machine; larger = busy machine or nice)`);
       let t = performance.now();
       const cold = await loadFolderDataset(root, { cache: cacheDir, ...(concurrency ? { concurrency } : {}) });
       const coldS = (performance.now() - t) / 1000;

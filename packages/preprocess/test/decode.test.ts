@@ -103,6 +103,27 @@ describe("decodeImage", () => {
   });
 });
 
+describe("error kinds under concurrency", () => {
+  it("stay right when many bad files fail at once (libvips mixes concurrent error messages)", async () => {
+    const good = await readFile(ferFiles(ferTest, 1)[0]!);
+    const png = await sharp(good).png().toBuffer();
+    const bad: Array<[Uint8Array, string]> = [
+      [good.subarray(0, 300), "truncated"],
+      [Buffer.from("not a png"), "not-an-image"],
+      [png.subarray(0, png.length - 40), "truncated"],
+    ];
+    const kinds = await Promise.all(
+      Array.from({ length: 90 }, (_, k) =>
+        decodeImage(bad[k % 3]![0], { file: `f${k}` }).then(
+          () => "decoded",
+          (e: FerImageError) => e.kind,
+        ),
+      ),
+    );
+    expect(kinds).toEqual(Array.from({ length: 90 }, (_, k) => bad[k % 3]![1]));
+  });
+});
+
 describe("encodeImage / saveImage", () => {
   it("round-trips through PNG losslessly and JPEG closely", async () => {
     const c = card();

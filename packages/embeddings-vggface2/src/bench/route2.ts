@@ -10,8 +10,8 @@
  *    the study did) and reports its test accuracy, fit time and saved size. Test is used for nothing else.
  * 5. With --ship, saves the best head to models/ when it beats --route1 (the best route-1 test accuracy).
  *
- * Usage: node dist/bench/route2.js [--backbone faceapi-resnet34] [--layers a,b] [--select-samples 6000]
- *        [--train-samples 0 (= all)] [--rf-trees 300] [--skip rf,bagging] [--route1 0.631 (the study's best route-1 test accuracy)] [--ship]
+ * Usage: node dist/bench/route2.js [--backbone faceapi-resnet34] [--weights file] [--layers a,b] [--select-samples 6000]
+ *        [--train-samples 0 (= all)] [--svm-c 1,10,100] [--rf-trees 300] [--skip rf,bagging] [--route1 0.631 (the study's best route-1 test accuracy)] [--ship]
  * With --train-samples N the heads are fitted on a stratified subsample of N train faces (validation and test stay
  * whole); the README says which N produced its figures.
  */
@@ -29,11 +29,13 @@ import { repoRoot, sharedDir } from "../shared-dir.js";
 const { values: args } = parseArgs({
   options: {
     backbone: { type: "string", default: "faceapi-resnet34" },
+    weights: { type: "string" },
     layers: { type: "string", default: "descriptor,pool,block256,block256-grid2,block128,block128-grid2,block64-grid2" },
     "select-samples": { type: "string", default: "6000" },
     "train-samples": { type: "string", default: "0" },
     "rf-trees": { type: "string", default: "300" },
     skip: { type: "string", default: "" },
+    "svm-c": { type: "string", default: "1,10,100" },
     route1: { type: "string", default: "0.631" },
     seed: { type: "string", default: "2026" },
     ship: { type: "boolean", default: false },
@@ -53,7 +55,7 @@ log(`# Route 2 on FER2013, ${new Date().toISOString().slice(0, 10)}, backend ${d
 const fer = path.join(sharedDir(), "datasets/fer2013");
 const train = (await loadFolderDataset(path.join(fer, "train"))).dataset;
 const test = (await loadFolderDataset(path.join(fer, "test"))).dataset;
-const embedder = await loadEmbedder(String(args.backbone), { layer: layers[0]! });
+const embedder = await loadEmbedder(String(args.backbone), { layer: layers[0]!, ...(args.weights !== undefined ? { weights: String(args.weights) } : {}) });
 
 async function embedAll(ds: FaceDataset, split: string): Promise<Map<string, EmbeddedDataset>> {
   const res = await embedDataset(embedder, ds, { layers, label: `${embedder.name} ${split}` });
@@ -134,7 +136,7 @@ interface Candidate {
   head?: Head;
 }
 const candidates: Candidate[] = [];
-for (const C of [1, 10, 100]) candidates.push({ family: "SVM", config: `C=${C}, gamma 'scale'`, make: () => new SvmHead({ C, gamma: "scale", probability: false }) });
+for (const C of String(args["svm-c"]).split(",").map(Number)) candidates.push({ family: "SVM", config: `C=${C}, gamma 'scale'`, make: () => new SvmHead({ C, gamma: "scale", probability: false }) });
 if (!skip.has("rf")) {
   candidates.push({
     family: "random forest",

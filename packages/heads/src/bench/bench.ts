@@ -3,7 +3,7 @@
  * with the study's settings (see study-heads.ts).
  *
  *   pnpm --filter @fer/heads bench [-- --train <train.json> --test <test.json>] [--heads softmax,knn,...]
- *        [--max-train N] [--svm-max-train N] [--no-standardize] [--json results.json]
+ *        [--max-train N] [--svm-max-train N] [--svm-probability] [--rf-trees N] [--no-standardize] [--json results.json]
  *
  * Without features files it uses FER2013 train (28,709) / test (3,589) average-pooled to 8x8 = 64-d, so the heads can
  * be measured before a CNN is trained. With --train/--test (features files from @fer/cnn, e.g. its first or second
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     "max-train": { type: "string" },
     "svm-max-train": { type: "string" },
     "no-standardize": { type: "boolean" },
+    "svm-probability": { type: "boolean" },
     "rf-trees": { type: "string" },
     json: { type: "string" },
   },
@@ -55,6 +56,7 @@ for (const cfg of STUDY_HEADS.filter((h) => wanted.includes(h.name))) {
   const params = { ...cfg.params };
   if (values["no-standardize"] && cfg.kind !== "random-forest") params["standardize"] = false;
   if (cfg.kind === "random-forest" && values["rf-trees"]) params["nEstimators"] = Number(values["rf-trees"]);
+  if ((cfg.kind === "svm" || cfg.kind === "bagging-svm") && values["svm-probability"]) params["probability"] = true;
   const isSvm = cfg.kind === "svm" || cfg.kind === "bagging-svm";
   const limit = values[isSvm && values["svm-max-train"] ? "svm-max-train" : "max-train"];
   const { x, y } = subset(limit === undefined ? undefined : Number(limit));

@@ -77,5 +77,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  return command(rest);
+  try {
+    return await command(rest);
+  } catch (e) {
+    // A subcommand that throws instead of returning an exit code: one line for option errors, the stack otherwise.
+    const err = e instanceof Error ? e : new Error(String(e));
+    const usage = (err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS") === true;
+    process.stderr.write(`fer ${name}: ${usage ? err.message : (err.stack ?? err.message)}\n`);
+    return usage ? 2 : 1;
+  }
 }

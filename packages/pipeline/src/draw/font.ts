@@ -1,11 +1,12 @@
 /**
- * A built-in 5x7 bitmap font (the classic HD44780 LCD glyph shapes), so labels and charts render the same on any
- * machine: no system fonts, no canvas, no SVG text. Each glyph is 7 rows of 5 bits, most significant bit = left.
+ * A built-in 5x7 bitmap font (the classic HD44780 LCD glyph shapes, with real descenders for g, j, p, q, y), so labels
+ * and charts render the same on any machine: no system fonts, no canvas, no SVG text. Each glyph is 7 rows of 5 bits
+ * (most significant bit = left) above the baseline, plus 2 descender rows.
  */
 
-/** Glyph width and height in font pixels (before scaling). */
+/** Glyph width and height in font pixels (before scaling): 7 rows above the baseline and 2 for descenders. */
 export const GLYPH_WIDTH = 5;
-export const GLYPH_HEIGHT = 7;
+export const GLYPH_HEIGHT = 9;
 /** Font pixels between two glyphs. */
 export const GLYPH_SPACING = 1;
 
@@ -53,17 +54,17 @@ const ROWS: Readonly<Record<string, string>> = {
   d: "00001 00001 01101 10011 10001 10001 01111",
   e: "00000 00000 01110 10001 11111 10000 01110",
   f: "00110 01001 01000 11100 01000 01000 01000",
-  g: "00000 01111 10001 10001 01111 00001 01110",
+  g: "00000 00000 01111 10001 10001 10001 01111 00001 01110",
   h: "10000 10000 10110 11001 10001 10001 10001",
   i: "00100 00000 01100 00100 00100 00100 01110",
-  j: "00010 00000 00110 00010 00010 10010 01100",
+  j: "00010 00000 00110 00010 00010 00010 00010 10010 01100",
   k: "10000 10000 10010 10100 11000 10100 10010",
   l: "01100 00100 00100 00100 00100 00100 01110",
   m: "00000 00000 11010 10101 10101 10001 10001",
   n: "00000 00000 10110 11001 10001 10001 10001",
   o: "00000 00000 01110 10001 10001 10001 01110",
-  p: "00000 00000 11110 10001 11110 10000 10000",
-  q: "00000 00000 01101 10011 01111 00001 00001",
+  p: "00000 00000 11110 10001 10001 10001 11110 10000 10000",
+  q: "00000 00000 01111 10001 10001 10001 01111 00001 00001",
   r: "00000 00000 10110 11001 10000 10000 10000",
   s: "00000 00000 01110 10000 01110 00001 11110",
   t: "01000 01000 11100 01000 01000 01001 00110",
@@ -71,7 +72,7 @@ const ROWS: Readonly<Record<string, string>> = {
   v: "00000 00000 10001 10001 10001 01010 00100",
   w: "00000 00000 10001 10001 10101 10101 01010",
   x: "00000 00000 10001 01010 00100 01010 10001",
-  y: "00000 00000 10001 10001 01111 00001 01110",
+  y: "00000 00000 10001 10001 10001 10001 01111 00001 01110",
   z: "00000 00000 11111 00010 00100 01000 11111",
   "%": "11000 11001 00010 00100 01000 10011 00011",
   ".": "00000 00000 00000 00000 00000 01100 01100",
@@ -92,10 +93,16 @@ const ROWS: Readonly<Record<string, string>> = {
 };
 
 const GLYPHS = new Map<string, Uint8Array>(
-  Object.entries(ROWS).map(([ch, rows]) => [ch, Uint8Array.from(rows.split(" "), (r) => parseInt(r, 2))]),
+  Object.entries(ROWS).map(([ch, rows]) => {
+    const bits = new Uint8Array(GLYPH_HEIGHT);
+    rows.split(" ").forEach((r, i) => {
+      bits[i] = parseInt(r, 2);
+    });
+    return [ch, bits];
+  }),
 );
 
-/** The 7 row bitmasks of `ch` (bit 4 = leftmost column); characters without a glyph render as `?`. */
+/** The 9 row bitmasks of `ch` (bit 4 = leftmost column); characters without a glyph render as `?`. */
 export function glyph(ch: string): Uint8Array {
   return GLYPHS.get(ch) ?? (GLYPHS.get("?") as Uint8Array);
 }

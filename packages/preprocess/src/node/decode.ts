@@ -10,13 +10,38 @@ export interface DecodeOptions {
   file?: string;
 }
 
-/** Classifies a decoder (libvips / sharp) error message into a {@link FerImageErrorKind}. */
-export function classifyDecodeError(message: string): FerImageErrorKind {
-  if (/unsupported image format|not a known file format|is not in a known format/i.test(message)) return "not-an-image";
-  if (/buffer is empty|empty file/i.test(message)) return "empty-file";
-  if (/input file is missing|no such file|EACCES|EISDIR|permission/i.test(message)) return "unreadable-file";
-  if (/too large|pixel limit|dimensions/i.test(message)) return "bad-geometry";
-  // Everything else a decoder reports is bad data after a valid header: premature end, read error, corrupt...
+/**
+ * The image format the first bytes announce (`jpeg`, `png`, `gif`, `webp`, `tiff`, `heif` (incl. AVIF), `jp2`,
+ * `jxl`, `svg`, `pdf`, `pnm`, `fits`), or undefined when they match none.
+ */
+export function sniffImageFormat(buf: Uint8Array): string | undefined {
+  const b = (i: number): number => buf[i] ?? -1;
+  const ascii = (from: number, to: number): string => String.fromCharCode(...buf.subarray(from, to));
+  if (b(0) === 0xff && b(1) === 0xd8) return "jpeg";
+  if (b(0) === 0x89 && ascii(1, 4) === "PNG") return "png";
+  if (ascii(0, 4) === "GIF8") return "gif";
+  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "webp";
+  if ((b(0) === 0x49 && b(1) === 0x49 && b(2) === 42 && b(3) === 0) || (b(0) === 0x4d && b(1) === 0x4d && b(2) === 0 && b(3) === 42)) return "tiff";
+  if (ascii(4, 8) === "ftyp") return "heif";
+  if (b(0) === 0 && b(1) === 0 && b(2) === 0 && b(3) === 0x0c && ascii(4, 8) === "jP  ") return "jp2";
+  if ((b(0) === 0xff && b(1) === 0x0a) || (b(0) === 0 && ascii(4, 8) === "JXL ")) return "jxl";
+  if (ascii(0, 5) === "%PDF-") return "pdf";
+  if (b(0) === 0x50 && b(1) >= 0x31 && b(1) <= 0x37 && (b(2) === 0x0a || b(2) === 0x20 || b(2) === 0x0d)) return "pnm";
+  if (ascii(0, 6) === "SIMPLE") return "fits";
+  const head = new TextDecoder().decode(buf.subarray(0, 1024)).trimStart().replace(/^\uFEFF/, "");
+  if (head.startsWith("<") && /<svg[\s>]/i.test(head)) return "svg";
+  return undefined;
+}
+
+/**
+ * Classifies a failed decode. Bytes in no known image format are `not-an-image`; a known format that fails to
+ * decode is `truncated` (truncated or corrupt data). The decision uses the bytes, not libvips' message, because
+ * libvips' error buffer is shared between threads and concurrent failures can mix their messages.
+ */
+export function classifyDecodeError(buf: Uint8Array, message: string): FerImageErrorKind {
+  if (buf.length === 0) return "empty-file";
+  if (sniffImageFormat(buf) === undefined) return "not-an-image";
+  if (/too large|pixel limit|exceeds/i.test(message)) return "bad-geometry";
   return "truncated";
 }
 
@@ -88,7 +113,7 @@ export async function decodeImage(input: string | Buffer | Uint8Array, options: 
     ({ data, info } = await pipeline.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true }));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new FerImageError(classifyDecodeError(message), file, message, { cause: err });
+    throw new FerImageError(classifyDecodeError(buf, message), file, message.split("\n")[0], { cause: err });
   }
   return rawToImage(data, info.width, info.height, info.channels, file);
 }

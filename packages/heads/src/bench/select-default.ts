@@ -1,0 +1,77 @@
+/**
+ * Chooses the default "fast" head without looking at test: every candidate is fitted on 90% of train and scored on a
+ * stratified 10% validation split (seed 0); candidates whose saved size (.json.gz) or prediction time per face
+ * (CPU, one thread) exceed the budget are dropped; the best remaining one by validation accuracy is refitted on all
+ * of train and saved. Test accuracy is printed for the record only.
+ *
+ *   pnpm --filter @fer/heads select-default [-- --train <train.json> --test <test.json>] [--out head.json.gz]
+ *        [--max-mb 20] [--max-head-ms 1] [--candidates '<json [{name, kind, params}]>']
+ *
+ * Without features files it runs on the 8x8 pooled-pixel stand-in (useful to exercise the procedure only; the
+ * shipped head must come from the trained CNN's features).
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { selectRows } from "../core/matrix.js";
+import { saveHead } from "../node/head-file.js";
+import { createHead } from "../registry.js";
+import { accuracy } from "../selection/metrics.js";
+import { stratifiedSplit } from "../selection/stratified.js";
+import { loadSets } from "./load-sets.js";
+import { formatMeasurements, measureHead, timed, type HeadMeasurement } from "./measure.js";
+import { packageDir } from "./shared-data.js";
+import type { HeadConfig } from "./study-heads.js";
+
+/** Candidates small and fast enough to ship, plus the study's settings for comparison where they fit. */
+export const DEFAULT_CANDIDATES: readonly HeadConfig[] = [
+  { name: "softmax", kind: "softmax", params: {} },
+  { name: "knn k=45 distance", kind: "knn", params: { k: 45, weights: "distance" } },
+  { name: "forest 100 leaf3", kind: "random-forest", params: { nEstimators: 100, bootstrap: false, minSamplesSplit: 5, minSamplesLeaf: 3, seed: 0 } },
+  { name: "forest 300 leaf10", kind: "random-forest", params: { nEstimators: 300, bootstrap: false, minSamplesSplit: 20, minSamplesLeaf: 10, seed: 0 } },
+  { name: "forest 300 depth14", kind: "random-forest", params: { nEstimators: 300, bootstrap: true, maxDepth: 14, minSamplesLeaf: 3, seed: 0 } },
+];
+
+const { values } = parseArgs({
+  options: {
+    train: { type: "string" },
+    test: { type: "string" },
+    out: { type: "string" },
+    "max-mb": { type: "string" },
+    "max-head-ms": { type: "string" },
+    candidates: { type: "string" },
+  },
+  strict: true,
+});
+const maxBytes = Number(values["max-mb"] ?? 20) * 1e6;
+const maxHeadMs = Number(values["max-head-ms"] ?? 1);
+const candidates = values.candidates ? (JSON.parse(values.candidates) as HeadConfig[]) : DEFAULT_CANDIDATES;
+const out = values.out ?? path.join(packageDir(), ".cache", "default-fast.json.gz");
+
+const { train, test, source } = await loadSets(values.train, values.test);
+const split = stratifiedSplit(train.labels, 0.1, 0);
+const xTrain = selectRows(train.features, split.train);
+const yTrain = Uint8Array.from(split.train, (i) => train.labels[i]!);
+const xVal = selectRows(train.features, split.validation);
+const yVal = Uint8Array.from(split.validation, (i) => train.labels[i]!);
+console.log(`# select-default on ${source}: fit ${xTrain.rows}, validation ${xVal.rows}; budget ${maxBytes / 1e6} MB (.json.gz), ${maxHeadMs} ms/face (head CPU)`);
+
+const results: HeadMeasurement[] = [];
+for (const c of candidates) {
+  const head = createHead(c.kind, c.params);
+  const m = await measureHead(c.name, head, xTrain, yTrain, xVal, yVal, train.classes);
+  head.dispose();
+  results.push(m);
+  console.log(formatMeasurements([m], "val acc"));
+}
+console.log(`\n## candidates (validation accuracy)\n${formatMeasurements(results, "val acc")}`);
+const fits = results.filter((r) => r.savedGzipBytes <= maxBytes && r.predictMsPerFace.cpuSeconds <= maxHeadMs);
+if (fits.length === 0) throw new Error("no candidate meets the size and time budget");
+const best = fits.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+const cfg = candidates.find((c) => c.name === best.name)!;
+console.log(`\nchosen: ${cfg.name} (${(best.accuracy * 100).toFixed(2)}% validation); refitting on all ${train.features.rows} training vectors`);
+const head = createHead(cfg.kind, cfg.params);
+const [, fit] = await timed(() => head.fit(train.features, train.labels, { classes: train.classes }));
+const bytes = await saveHead(head, out);
+const [pred, p] = await timed(() => head.predict(test.features));
+console.log(`saved ${out}: ${(bytes / 1e6).toFixed(2)} MB; fit ${fit.cpuSeconds.toFixed(1)} CPU s; test accuracy (record only) ${(accuracy(pred, test.labels) * 100).toFixed(2)}%; ${((p.cpuSeconds * 1000) / test.features.rows).toFixed(3)} ms/face CPU`);
+head.dispose();
