@@ -42,6 +42,32 @@ function fail(message: string): number {
   return 2;
 }
 
+type OptionSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
+type ParsedValues<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>["values"];
+
+/**
+ * Parses a command's arguments. Returns the values, or an exit code after printing the help (`--help`, code 0)
+ * or the parse error with the help (unknown option, missing value; code 2).
+ */
+function parseCommand<O extends OptionSpecs>(argv: string[], options: O, help: string): ParsedValues<O> | number {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", default: false } }, strict: true });
+    if ((values as Record<string, unknown>).help === true) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+    return values as ParsedValues<O>;
+  } catch (e) {
+    return fail(`${(e as Error).message}\n${help}`);
+  }
+}
+
+/** Parses a positive integer option, or returns undefined when it is not one. */
+function positiveInt(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
   --arch A..G            architecture (default F)
@@ -61,9 +87,9 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
 
 /** `fer train`: trains a CNN, writing checkpoints, log.json and best/ (model + card) into --out. */
 export async function train(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommand(
+    argv,
+    {
       data: { type: "string" },
       out: { type: "string" },
       arch: { type: "string", default: "F" },
@@ -80,13 +106,10 @@ export async function train(argv: string[]): Promise<number> {
       "limit-per-class": { type: "string" },
       backend: { type: "string" },
       workers: { type: "string" },
-      help: { type: "boolean", default: false },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${TRAIN_HELP}\n`);
-    return 0;
-  }
+    TRAIN_HELP,
+  );
+  if (typeof values === "number") return values;
   if (values.data === undefined || values.out === undefined) return fail(`--data and --out are required\n${TRAIN_HELP}`);
   if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ARCHITECTURES.join(", ")}`);
   const contrast = values.contrast;
@@ -94,7 +117,11 @@ export async function train(argv: string[]): Promise<number> {
   const backend = await initBackend(values.backend !== undefined ? { backend: values.backend as "wasm" } : {});
   process.stderr.write(`backend: ${describeBackend(backend)}\n`);
   let data = await loadFolderWithProgress(resolve(values.data));
-  if (values["limit-per-class"] !== undefined) data = limitPerClass(data, Number(values["limit-per-class"]));
+  if (values["limit-per-class"] !== undefined) {
+    const perClass = positiveInt(values["limit-per-class"]);
+    if (perClass === undefined) return fail(`--limit-per-class must be a positive integer, got ${values["limit-per-class"]}`);
+    data = limitPerClass(data, perClass);
+  }
   const dropFromTraining = values["drop-unhelpful"] ? findUnhelpfulImages(data).map((u) => u.index) : [];
   if (values["drop-unhelpful"]) process.stderr.write(`leaving ${dropFromTraining.length} unhelpful images out of training (where they fall in the training part)\n`);
   const stop = new AbortController();
@@ -138,21 +165,28 @@ export async function train(argv: string[]): Promise<number> {
   }
 }
 
+const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-test]
+  Accuracy of a trained CNN (a folder written by fer train, e.g. its best/) on a <root>/<class>/*.jpg folder.
+  --json                 print {images, accuracy, msPerFace, backend}
+  --record-test          write the accuracy into the model card as its test accuracy`;
+
 /**
  * `fer cnn-eval --model DIR --data DIR [--json] [--record-test]`: accuracy of a trained CNN on a labelled folder.
  * `--record-test` writes the figure into the model card as its test accuracy (never used for any choice).
  */
 export async function cnnEval(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommand(
+    argv,
+    {
       model: { type: "string" },
       data: { type: "string" },
       json: { type: "boolean", default: false },
       "record-test": { type: "boolean", default: false },
     },
-  });
-  if (values.model === undefined || values.data === undefined) return fail("usage: fer cnn-eval --model DIR --data DIR [--json] [--record-test]");
+    CNN_EVAL_HELP,
+  );
+  if (typeof values === "number") return values;
+  if (values.model === undefined || values.data === undefined) return fail(`--model and --data are required\n${CNN_EVAL_HELP}`);
   const cnn = await loadCnn(resolve(values.model));
   const data = await loadFolderWithProgress(resolve(values.data));
   const started = performance.now();
@@ -171,11 +205,20 @@ export async function cnnEval(argv: string[]): Promise<number> {
   return 0;
 }
 
+const CNN_EXPERIMENTS_HELP = `fer cnn-experiments --data DIR --out DIR [options]
+  The study's tables: validation accuracy (mean, max, min, variance over runs) per architecture or per preprocessing of F.
+  --table NAME           architectures (A-G, default) or preprocessing (F: none, equalizeHist, clahe, mirror)
+  --runs N               runs per row (default 3)
+  --epochs N             epochs per run (default 10)
+  --batch N              batch size (default 64)
+  --limit-per-class N    use at most N images per class
+  --only NAME            run only this row (repeatable)`;
+
 /** `fer cnn-experiments`: the study's architecture or preprocessing table, N runs per row. */
 export async function cnnExperiments(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseCommand(
+    argv,
+    {
       data: { type: "string" },
       out: { type: "string" },
       table: { type: "string", default: "architectures" },
@@ -185,12 +228,20 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
       "limit-per-class": { type: "string" },
       only: { type: "string", multiple: true },
     },
-  });
-  const usage = "usage: fer cnn-experiments --data DIR --out DIR [--table architectures|preprocessing] [--runs N] [--epochs N] [--limit-per-class N] [--only NAME]...";
-  if (values.data === undefined || values.out === undefined) return fail(usage);
-  if (values.table !== "architectures" && values.table !== "preprocessing") return fail(usage);
+    CNN_EXPERIMENTS_HELP,
+  );
+  if (typeof values === "number") return values;
+  if (values.data === undefined || values.out === undefined) return fail(`--data and --out are required\n${CNN_EXPERIMENTS_HELP}`);
+  if (values.table !== "architectures" && values.table !== "preprocessing") return fail(`--table must be architectures or preprocessing`);
+  for (const name of ["runs", "epochs", "batch"] as const) {
+    if (positiveInt(values[name]) === undefined) return fail(`--${name} must be a positive integer, got ${values[name]}`);
+  }
   let data = await loadFolderWithProgress(resolve(values.data));
-  if (values["limit-per-class"] !== undefined) data = limitPerClass(data, Number(values["limit-per-class"]));
+  if (values["limit-per-class"] !== undefined) {
+    const perClass = positiveInt(values["limit-per-class"]);
+    if (perClass === undefined) return fail(`--limit-per-class must be a positive integer, got ${values["limit-per-class"]}`);
+    data = limitPerClass(data, perClass);
+  }
   const backend = await initBackend();
   const rows = await runExperimentTable(data, {
     table: values.table,

@@ -16,6 +16,8 @@ export interface ProgressBarOptions {
   readonly logEverySeconds?: number;
   /** Unit for the rate, e.g. "img"; default "it". */
   readonly unit?: string;
+  /** Items already done before this bar started (a resumed job): counted in the bar, not in the rate. */
+  readonly initial?: number;
 }
 
 /** Formats seconds as h:mm:ss or m:ss. */
@@ -35,6 +37,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   const every = (options.logEverySeconds ?? 10) * 1000;
   const unit = options.unit ?? "it";
   const start = Date.now();
+  const initial = options.initial ?? 0;
   let lastLog = 0;
   const line = (done: number, extra: string): string => {
     const total = Math.max(options.total, 1);
@@ -42,7 +45,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     const width = 24;
     const filled = Math.round(frac * width);
     const elapsed = (Date.now() - start) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+    const rate = elapsed > 0 ? Math.max(done - initial, 0) / elapsed : 0;
     const eta = rate > 0 ? (options.total - done) / rate : Number.NaN;
     const bar = `${"=".repeat(filled)}${filled < width ? ">" : ""}${" ".repeat(Math.max(width - filled - 1, 0))}`;
     return `${options.label} [${bar}] ${done}/${options.total} ${rate.toFixed(1)} ${unit}/s ETA ${formatDuration(eta)}${extra ? ` ${extra}` : ""}`;

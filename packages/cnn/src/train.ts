@@ -283,7 +283,12 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     const started = Date.now() - (resumeFrom?.seconds ?? 0) * 1000;
     let lastCheckpoint = Date.now();
     const order = epochOrder(train.count, r.initSeed, epoch);
-    const bar = options.progress === false ? undefined : createProgressBar({ label: `epoch ${epoch}/${r.epochs}`, total: train.count, unit: "img" });
+    const bar = options.progress === false ? undefined : createProgressBar({
+            label: `epoch ${epoch}/${r.epochs}`,
+            total: train.count,
+            unit: "img",
+            initial: resumeFrom?.nextStart ?? 0,
+          });
     let lossSum = resumeFrom?.lossSum ?? 0;
     let correct = resumeFrom?.correct ?? 0;
     for (let start = resumeFrom?.nextStart ?? 0; start < train.count; start += r.batchSize) {

@@ -19,12 +19,33 @@ function fail(err: unknown): number {
   return 1;
 }
 
+/** Prints `usage` and returns true when argv asks for help. */
+function helpRequested(argv: string[], usage: string): boolean {
+  if (!argv.includes("--help") && !argv.includes("-h")) return false;
+  console.log(usage);
+  return true;
+}
+
+const UNHELPFUL_USAGE = `usage: fer unhelpful-images [root] [--test <root>] [--list] [--json] [--no-cache]
+  Flags training images that cannot help (blank, near-constant, placeholder graphics, duplicates) with the reason.
+  root          a <root>/<class>/* folder (default: the shared FER2013 train folder)
+  --test ROOT   also list the test images that are exact copies of training images
+  --list        print every flagged image (id, reason)
+  --json        print everything as JSON`;
+
+const DATASET_INFO_USAGE = `usage: fer dataset-info [root]
+  Image count, class counts and unreadable files of a <root>/<class>/* folder (default: FER2013 train), as JSON.`;
+
+const BENCH_USAGE = `usage: fer preprocess-bench [root] [--concurrency N]
+  Cold load (decode every image), cached load, equalizeHist and CLAHE throughput (default root: FER2013 train).`;
+
 /**
  * `unhelpful-images [root] [--test <root>] [--list] [--json]`: flags training images that cannot help (blank,
  * near-constant, placeholder graphics, duplicates), prints counts per reason (and, with --test, test images that
  * also appear in the training set). Default root: `<shared>/datasets/fer2013/train`.
  */
 export async function unhelpfulImagesCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv, UNHELPFUL_USAGE)) return 0;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -58,6 +79,7 @@ export async function unhelpfulImagesCommand(argv: string[]): Promise<number> {
 
 /** `dataset-info <root>`: image count, class counts and load problems of a folder dataset. */
 export async function datasetInfoCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv, DATASET_INFO_USAGE)) return 0;
   try {
     const root = argv[0] ?? path.join(sharedDir(), "datasets/fer2013/train");
     const { dataset, problems, fromCache } = await loadFolderDataset(root, {});
@@ -82,6 +104,7 @@ function referenceLoopMs(): number {
  * and equalizeHist / CLAHE(4, [4,4]) throughput on the loaded 48x48 images. Default root: FER2013 train.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv, BENCH_USAGE)) return 0;
   try {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { concurrency: { type: "string" } } });
     const root = positionals[0] ?? path.join(sharedDir(), "datasets/fer2013/train");
