@@ -1,18 +1,8 @@
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@fer/preprocess";
 
 /** A permutation of 0..n-1 that depends only on (seed, epoch), so a resumed run sees the same order. */
 export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const rand = mulberry32((seed * 1000003 + epoch * 7919) >>> 0);
+  const rand = seededRandom((seed * 1000003 + epoch * 7919) >>> 0);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {

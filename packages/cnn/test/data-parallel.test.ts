@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaceDataset } from "@fer/preprocess";
 // The worker threads load compiled JavaScript, so this test runs the built package.
 import { trainCnn } from "../dist/index.js";
-import { mulberry32 } from "../src/batches.js";
+import { seededRandom } from "@fer/preprocess";
 
 let work: string;
 const size = 48;
 
 /** A learnable synthetic task: class c has a bright square at position c. */
 function squares(count: number): FaceDataset {
-  const rand = mulberry32(11);
+  const rand = seededRandom(11);
   const pixels = new Uint8Array(count * size * size);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {

@@ -4,10 +4,10 @@ import "@tensorflow/tfjs-backend-wasm";
 import { describe, expect, it, beforeAll } from "vitest";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import { registerWasmGradientKernels } from "../src/backend/index.js";
-import { mulberry32 } from "../src/batches.js";
+import { seededRandom } from "@fer/preprocess";
 
 function random(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < values.length; i++) values[i] = rand() * 2 - 1;
   return { values, shape };
