@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { BaggingSvmHead, headFromJSON, libsvmHeapBytes, resolveGamma, SvmHead } from "../src/index.js";
 import { selectRows } from "../src/core/matrix.js";
@@ -22,19 +23,37 @@ describe("gamma", () => {
 });
 
 describe("SVM WebAssembly memory", () => {
-  it("is freed: repeated fit / dispose cycles do not grow the heap", async () => {
+  it("is freed: repeated fit / load / dispose cycles (SVM and bagging) leave the allocator where it was", async () => {
     const { train, test } = await separableSlice();
+    // The heap's size alone would not show a leak (it starts at 16 MB and only grows by doubling), so probe the
+    // allocator: where a fresh 1 MB block lands. With every model freed it lands at the same address after each
+    // cycle; a leaked model (~1 MB here) pushes it up every cycle.
+    const build = process.env["FER_LIBSVM_BUILD"] === "asm" ? "asm" : "wasm";
+    const mod = createRequire(import.meta.url)(`libsvm-js/out/${build}/libsvm.js`) as { _malloc(n: number): number; _free(p: number): void };
+    const probe = (): number => {
+      const p = mod._malloc(1 << 20);
+      mod._free(p);
+      return p;
+    };
     const sizes: number[] = [];
+    const probes: number[] = [];
     for (let i = 0; i < 4; i++) {
       const h = await new SvmHead({ C: 1, probability: false }).fit(train.features, train.labels);
       h.predict(test.features);
       const copy = await headFromJSON(h.toJSON());
       copy.dispose();
       h.dispose();
+      const bag = await new BaggingSvmHead({ nEstimators: 2, maxSamples: 0.5, probability: false, threads: 1 }).fit(train.features, train.labels);
+      const bagCopy = await headFromJSON(bag.toJSON());
+      bagCopy.dispose();
+      bag.dispose();
       sizes.push(libsvmHeapBytes());
+      probes.push(probe());
     }
     expect(sizes[0]).toBeGreaterThan(0);
     expect(sizes[3]).toBe(sizes[1]);
+    expect(probes[0]).toBeGreaterThan(0);
+    expect(probes.slice(1)).toEqual([probes[0], probes[0], probes[0]]);
   });
 
   it("gives one-hot probabilities when trained without a probability model", async () => {

@@ -59,8 +59,8 @@ const SPECS: readonly ParamSpec[] = [
 /**
  * Random forest head: our own CART trees (scikit-learn semantics) grown on pre-binned features with histogram
  * split search, in worker threads on every core. Written here rather than with `ml-random-forest` 2.1.0, whose
- * split search is O(n^2) per node (5 trees on 4,000 x 64 took 40 s here, 1,000 trees on 28,709 x 64 would take
- * days), which samples features per tree instead of per split, and whose `predictProbability` drops the first
+ * split search is O(n^2) per node (5 trees on 4,000 x 64 took 38 s of CPU here, 1,000 trees on 28,709 x 64 would
+ * take days), which samples features per tree instead of per split, and whose `predictProbability` drops the first
  * tree's vote (it seeds its vote sum with that tree's predicted label).
  */
 export class RandomForestHead extends BaseHead<RandomForestParams, ForestModel> {
