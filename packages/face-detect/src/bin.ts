@@ -14,3 +14,5 @@ if (run === undefined) {
 } else {
   process.exitCode = await run(rest);
 }
+// Threaded WebAssembly workers (FER_WASM_THREADS > 1) can keep Node alive once the work is done.
+process.exit();

@@ -31,13 +31,13 @@ const DETECTORS: readonly DetectorInfo[] = [
   {
     name: "ssd-mobilenet-v1",
     kind: "dnn",
-    description: "SSD MobileNet v1 trained on WIDER FACE; 512x512 input",
+    description: "SSD MobileNet v1 trained on WIDER FACE; input 512 px on its longer side by default",
     model: "ssd_mobilenetv1_model from the @vladmandic/face-api npm package (MIT)",
   },
   {
     name: "tiny-face",
     kind: "dnn",
-    description: "face-api's Tiny face detector (Tiny-YOLOv2, separable convolutions); 416x416 input by default",
+    description: "face-api's Tiny face detector (Tiny-YOLOv2, separable convolutions); input 416 px on its longer side by default",
     model: "tiny_face_detector_model from the @vladmandic/face-api npm package (MIT)",
   },
 ];

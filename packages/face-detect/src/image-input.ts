@@ -39,3 +39,10 @@ export function checkNumberOption(name: string, value: unknown, min: number, max
     throw new FaceDetectError("bad-option", `${name} must be a number in [${min}, ${max}], got ${String(value)}`);
   }
 }
+
+/** Throws `bad-option` unless `value` is undefined or a boolean. */
+export function checkBooleanOption(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new FaceDetectError("bad-option", `${name} must be true or false, got ${String(value)}`);
+  }
+}

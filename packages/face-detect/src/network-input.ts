@@ -45,105 +45,138 @@ function axisTaps(inSize: number, outSize: number): AxisTaps {
   return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
 
-/** How an image is placed in a square network input. */
-export interface SquarePlacement {
-  /** Side of the square. */
-  readonly size: number;
-  /** Width and height of the resampled image in the square's top-left corner; the rest is padding. */
+/** How an image is placed in a network input: resampled into its top-left corner, the rest padded. */
+export interface NetworkPlacement {
+  /** Width and height of the network input (the tensor the network sees). */
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  /** Width and height of the resampled image in the input's top-left corner; the rest is padding. */
   readonly width: number;
   readonly height: number;
-  /** Original pixels per square pixel, on both axes (the image keeps its aspect ratio). */
+  /** Original pixels per input pixel, on both axes (the image keeps its aspect ratio). */
   readonly scale: number;
 }
 
-/** Where `img` goes in a `size` x `size` square: scaled to touch two sides, top-left aligned. */
-export function placeInSquare(width: number, height: number, size: number): SquarePlacement {
+/**
+ * Where a `width` x `height` image goes in a network input whose longer side is `size`: scaled so that its longer
+ * side is `size`, top-left aligned. With `square`, the input is `size` x `size`; otherwise its shorter side is the
+ * image's, rounded up to a multiple of `multiple` (so a 1024x676 photo at 512 gets a 512x352 input, not 512x512:
+ * the network does not compute on padding).
+ */
+export function placeInInput(width: number, height: number, size: number, square: boolean, multiple = 32): NetworkPlacement {
   const k = size / Math.max(width, height);
-  return {
-    size,
-    width: Math.min(size, Math.max(1, Math.round(width * k))),
-    height: Math.min(size, Math.max(1, Math.round(height * k))),
-    scale: 1 / k,
-  };
+  const w = Math.min(size, Math.max(1, Math.round(width * k)));
+  const h = Math.min(size, Math.max(1, Math.round(height * k)));
+  const fit = (v: number): number => (square ? size : Math.min(size, Math.ceil(v / multiple) * multiple));
+  return { inputWidth: fit(w), inputHeight: fit(h), width: w, height: h, scale: 1 / k };
+}
+
+/** Where an image goes in a `size` x `size` square: scaled to touch two sides, top-left aligned. */
+export function placeInSquare(width: number, height: number, size: number): NetworkPlacement {
+  return placeInInput(width, height, size, true);
 }
 
 /**
- * Writes the network input for `img` in one pass: the image resampled (area when shrinking, bilinear when enlarging)
- * into the top-left of a `size` x `size` RGB square padded with black, each channel value `v` stored as
- * `(v - mean[c]) * factor`, row-major HWC float32. Gray is replicated to RGB; alpha is ignored.
+ * Writes the network input for `img` at `placement` in one pass: the image resampled (area when shrinking, bilinear
+ * when enlarging) into the top-left of an `inputWidth` x `inputHeight` RGB input padded with black, each channel
+ * value `v` stored as `(v - mean[c]) * factor`, row-major HWC float32. Gray is replicated to RGB; alpha is ignored.
  * It is the detectors' own fused kernel (resample + normalise + pad) rather than a resize followed by copies,
- * because it runs on every photo.
+ * because it runs on every photo: row by row, the source rows an output row covers are summed into one reused
+ * buffer, which is then resampled across, so no image-sized temporary is allocated.
  */
+export function networkInput(
+  img: Image,
+  placement: NetworkPlacement,
+  mean: readonly [number, number, number],
+  factor: number,
+): Float32Array {
+  const { width: outW, height: outH, inputWidth, inputHeight } = placement;
+  const { width, height, channels, data } = img;
+  const tx = axisTaps(width, outW);
+  const ty = axisTaps(height, outH);
+  // Horizontal taps as offsets into a source row, with the normalising factor folded into the weights.
+  const txOffset = new Int32Array(tx.index.length);
+  const txWeight = new Float32Array(tx.weight.length);
+  for (let k = 0; k < tx.index.length; k++) {
+    txOffset[k] = tx.index[k]! * channels;
+    txWeight[k] = tx.weight[k]! * factor;
+  }
+  const g = channels === 1 ? 0 : 1;
+  const b = channels === 1 ? 0 : 2;
+  const m0 = mean[0] * factor;
+  const m1 = mean[1] * factor;
+  const m2 = mean[2] * factor;
+  const rowLen = width * channels;
+  const acc = new Float32Array(rowLen);
+  const out = new Float32Array(inputWidth * inputHeight * 3);
+  for (let y = 0; y < inputHeight; y++) {
+    let q = y * inputWidth * 3;
+    let x0 = 0;
+    if (y < outH) {
+      // Vertical: the weighted sum of the source rows this output row covers, two rows per pass over `acc`.
+      const k0 = ty.start[y]!;
+      const kEnd = ty.start[y + 1]!;
+      let k = k0;
+      if (kEnd - k0 >= 2) {
+        const s0 = ty.index[k]! * rowLen;
+        const s1 = ty.index[k + 1]! * rowLen;
+        const w0 = ty.weight[k]!;
+        const w1 = ty.weight[k + 1]!;
+        for (let i = 0; i < rowLen; i++) acc[i] = data[s0 + i]! * w0 + data[s1 + i]! * w1;
+        k += 2;
+      } else {
+        const s0 = ty.index[k]! * rowLen;
+        const w0 = ty.weight[k]!;
+        for (let i = 0; i < rowLen; i++) acc[i] = data[s0 + i]! * w0;
+        k += 1;
+      }
+      for (; k + 1 < kEnd; k += 2) {
+        const s0 = ty.index[k]! * rowLen;
+        const s1 = ty.index[k + 1]! * rowLen;
+        const w0 = ty.weight[k]!;
+        const w1 = ty.weight[k + 1]!;
+        for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + data[s0 + i]! * w0 + data[s1 + i]! * w1;
+      }
+      if (k < kEnd) {
+        const s0 = ty.index[k]! * rowLen;
+        const w0 = ty.weight[k]!;
+        for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + data[s0 + i]! * w0;
+      }
+      // Horizontal, normalised.
+      for (let o = 0; o < outW; o++) {
+        let sr = 0;
+        let sg = 0;
+        let sb = 0;
+        const end = tx.start[o + 1]!;
+        for (let k = tx.start[o]!; k < end; k++) {
+          const p = txOffset[k]!;
+          const wk = txWeight[k]!;
+          sr += acc[p]! * wk;
+          sg += acc[p + g]! * wk;
+          sb += acc[p + b]! * wk;
+        }
+        out[q++] = sr - m0;
+        out[q++] = sg - m1;
+        out[q++] = sb - m2;
+      }
+      x0 = outW;
+    }
+    for (let x = x0; x < inputWidth; x++) {
+      out[q++] = -m0;
+      out[q++] = -m1;
+      out[q++] = -m2;
+    }
+  }
+  return out;
+}
+
+/** {@link networkInput} into a `size` x `size` square (see {@link placeInSquare}). */
 export function squareNetworkInput(
   img: Image,
   size: number,
   mean: readonly [number, number, number],
   factor: number,
-): { data: Float32Array; placement: SquarePlacement } {
+): { data: Float32Array; placement: NetworkPlacement } {
   const placement = placeInSquare(img.width, img.height, size);
-  const { width: outW, height: outH } = placement;
-  const { width, height, channels, data } = img;
-  const tx = axisTaps(width, outW);
-  const ty = axisTaps(height, outH);
-  const g = channels === 1 ? 0 : 1;
-  const b = channels === 1 ? 0 : 2;
-  // Horizontal pass, only on source rows that some output row uses.
-  const used = new Uint8Array(height);
-  for (let k = 0; k < ty.index.length; k++) used[ty.index[k]!] = 1;
-  const rowLen = outW * 3;
-  const tmp = new Float32Array(rowLen * height);
-  for (let y = 0; y < height; y++) {
-    if (used[y] === 0) continue;
-    const rowIn = y * width * channels;
-    const rowOut = y * rowLen;
-    for (let o = 0; o < outW; o++) {
-      let sr = 0;
-      let sg = 0;
-      let sb = 0;
-      const end = tx.start[o + 1]!;
-      for (let k = tx.start[o]!; k < end; k++) {
-        const p = rowIn + tx.index[k]! * channels;
-        const wk = tx.weight[k]!;
-        sr += data[p]! * wk;
-        sg += data[p + g]! * wk;
-        sb += data[p + b]! * wk;
-      }
-      const q = rowOut + o * 3;
-      tmp[q] = sr;
-      tmp[q + 1] = sg;
-      tmp[q + 2] = sb;
-    }
-  }
-  // Vertical pass straight into the padded, normalised square.
-  const out = new Float32Array(size * size * 3);
-  const pad0 = -mean[0] * factor;
-  const pad1 = -mean[1] * factor;
-  const pad2 = -mean[2] * factor;
-  const acc = new Float32Array(rowLen);
-  for (let y = 0; y < size; y++) {
-    const dst = y * size * 3;
-    let x0 = 0;
-    if (y < outH) {
-      acc.fill(0);
-      const end = ty.start[y + 1]!;
-      for (let k = ty.start[y]!; k < end; k++) {
-        const src = ty.index[k]! * rowLen;
-        const wk = ty.weight[k]!;
-        for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + tmp[src + i]! * wk;
-      }
-      for (let i = 0; i < rowLen; i += 3) {
-        out[dst + i] = (acc[i]! - mean[0]) * factor;
-        out[dst + i + 1] = (acc[i + 1]! - mean[1]) * factor;
-        out[dst + i + 2] = (acc[i + 2]! - mean[2]) * factor;
-      }
-      x0 = outW;
-    }
-    for (let x = x0; x < size; x++) {
-      const q = dst + x * 3;
-      out[q] = pad0;
-      out[q + 1] = pad1;
-      out[q + 2] = pad2;
-    }
-  }
-  return { data: out, placement };
+  return { data: networkInput(img, placement, mean, factor), placement };
 }

@@ -1,16 +1,21 @@
 import type { Image } from "@fer/preprocess";
 import * as tf from "@tensorflow/tfjs-core";
 import { finishDetections, nonMaxSuppression } from "./boxes.js";
-import { squareNetworkInput } from "./network-input.js";
+import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
-import { assertDetectableImage, checkNumberOption } from "./image-input.js";
+import { assertDetectableImage, checkBooleanOption, checkNumberOption } from "./image-input.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** Options of the Tiny face detector. */
 export interface TinyFaceOptions extends Omit<CommonDetectorOptions, "maxSide"> {
-  /** Side of the square the photo is fitted into; a multiple of 32. Larger finds smaller faces, slower. Default 416. */
+  /** Longer side of the network input the photo is fitted into; a multiple of 32. Larger finds smaller faces, slower. Default 416. */
   inputSize?: number;
+  /**
+   * Pad the photo to an `inputSize` x `inputSize` square, as face-api does. Default false: only the shorter side is
+   * padded, up to a multiple of 32 (less work, same boxes).
+   */
+  padToSquare?: boolean;
   /** Lowest face probability kept (0..1). Default 0.5. */
   minScore?: number;
   /** Boxes overlapping a better one by more than this IoU are dropped. Default 0.4. */
@@ -78,21 +83,26 @@ function forward(p: TinyParams, x: tf.Tensor4D): tf.Tensor4D {
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
-/** Decodes the YOLO grid into boxes (in original pixels) for anchors whose objectness is at least `minScore`. */
-function decode(out: Float32Array, cells: number, minScore: number, span: number): Detection[] {
+/**
+ * Decodes the `rows` x `cols` YOLO grid into boxes (in original pixels) for anchors whose objectness is at least
+ * `minScore`. `scale` is original pixels per input pixel; a cell is 32 input pixels.
+ */
+function decode(out: Float32Array, rows: number, cols: number, minScore: number, scale: number): Detection[] {
   const dets: Detection[] = [];
   const minLogit = Math.log(minScore / (1 - minScore));
-  for (let row = 0; row < cells; row++) {
-    for (let col = 0; col < cells; col++) {
+  const span = 32 * scale;
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
       for (let a = 0; a < ANCHORS.length; a++) {
-        const o = ((row * cells + col) * ANCHORS.length + a) * 5;
+        const o = ((row * cols + col) * ANCHORS.length + a) * 5;
         const logit = out[o + 4]!;
         if (!(logit >= minLogit)) continue;
         const [aw, ah] = ANCHORS[a]!;
-        const cx = (col + sigmoid(out[o]!)) / cells;
-        const cy = (row + sigmoid(out[o + 1]!)) / cells;
-        const w = (Math.exp(out[o + 2]!) * aw) / cells;
-        const h = (Math.exp(out[o + 3]!) * ah) / cells;
+        // In cells.
+        const cx = col + sigmoid(out[o]!);
+        const cy = row + sigmoid(out[o + 1]!);
+        const w = Math.exp(out[o + 2]!) * aw;
+        const h = Math.exp(out[o + 3]!) * ah;
         dets.push({ x: (cx - w / 2) * span, y: (cy - h / 2) * span, width: w * span, height: h * span, score: sigmoid(logit) });
       }
     }
@@ -116,16 +126,17 @@ class TinyFaceDetector implements FaceDetector {
     const p = this.params;
     if (p === undefined) throw new FaceDetectError("disposed", "tiny-face detector used after dispose()");
     assertDetectableImage(img);
-    const size = this.opts.inputSize;
-    const { data, placement } = squareNetworkInput(img, size, MEAN_RGB, 1 / 255);
-    const y = tf.tidy(() => forward(p, tf.tensor4d(data, [1, size, size, 3], "float32")));
+    const placement = placeInInput(img.width, img.height, this.opts.inputSize, this.opts.padToSquare);
+    const { inputHeight: h, inputWidth: w } = placement;
+    const data = networkInput(img, placement, MEAN_RGB, 1 / 255);
+    const y = tf.tidy(() => forward(p, tf.tensor4d(data, [1, h, w, 3], "float32")));
     let out: Float32Array;
     try {
       out = (await y.data()) as Float32Array;
     } finally {
       y.dispose();
     }
-    const raw = decode(out, size / 32, this.opts.minScore, placement.scale * size);
+    const raw = decode(out, h / 32, w / 32, this.opts.minScore, placement.scale);
     const kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize);
   }
@@ -152,6 +163,7 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   checkNumberOption("minScore", options.minScore, 0.001, 0.999);
   checkNumberOption("iouThreshold", options.iouThreshold, 0, 1);
   checkNumberOption("maxResults", options.maxResults, 1);
+  checkBooleanOption("padToSquare", options.padToSquare);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
   await tf.ready();
@@ -165,6 +177,7 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   }
   return new TinyFaceDetector(params, {
     inputSize: options.inputSize ?? 416,
+    padToSquare: options.padToSquare ?? false,
     minScore: options.minScore ?? 0.5,
     iouThreshold: options.iouThreshold ?? 0.4,
     maxResults: options.maxResults ?? 100,

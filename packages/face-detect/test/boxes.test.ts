@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { clipToImage, finishDetections, iou, nonMaxSuppression, sortDetections } from "../src/boxes.js";
 import { assertDetectableImage, detectionSize } from "../src/image-input.js";
 import { FaceDetectError } from "../src/errors.js";
-import { placeInSquare, squareNetworkInput } from "../src/network-input.js";
+import { networkInput, placeInInput, placeInSquare, squareNetworkInput } from "../src/network-input.js";
 
 describe("box helpers", () => {
   test("iou of identical, disjoint and half-overlapping boxes", () => {
@@ -73,5 +73,30 @@ describe("image input", () => {
     expect(placement).toEqual(placeInSquare(4, 2, 2));
     expect(placement).toMatchObject({ width: 2, height: 1, scale: 2 });
     expect(Array.from(out).map((v) => Math.round(v * 100) / 100)).toEqual([-1, -1, -1, 1, 1, 1, -1, -1, -1, -1, -1, -1]);
+  });
+
+  test("placeInInput pads only the shorter side, to a multiple of 32, unless a square is asked for", () => {
+    expect(placeInInput(1024, 676, 512, false)).toEqual({ inputWidth: 512, inputHeight: 352, width: 512, height: 338, scale: 2 });
+    expect(placeInInput(676, 1024, 416, false)).toMatchObject({ inputWidth: 288, inputHeight: 416, width: 275, height: 416 });
+    expect(placeInInput(1024, 676, 512, true)).toEqual({ inputWidth: 512, inputHeight: 512, width: 512, height: 338, scale: 2 });
+    expect(placeInInput(640, 640, 320, false)).toMatchObject({ inputWidth: 320, inputHeight: 320 });
+    // Very flat: the shorter side still gets one multiple.
+    expect(placeInInput(4000, 10, 512, false)).toMatchObject({ inputWidth: 512, inputHeight: 32, height: 1 });
+  });
+
+  test("networkInput on a non-square input: the same pixels as the square one, less padding", () => {
+    const img = { width: 64, height: 40, channels: 3 as const, data: new Uint8Array(64 * 40 * 3).map((_, i) => (i * 37) % 256) };
+    const fit = placeInInput(64, 40, 32, false);
+    expect(fit).toMatchObject({ inputWidth: 32, inputHeight: 32, height: 20 });
+    const wide = placeInInput(128, 40, 64, false);
+    expect(wide).toMatchObject({ inputWidth: 64, inputHeight: 32, height: 20 });
+    const img2 = { width: 128, height: 40, channels: 3 as const, data: new Uint8Array(128 * 40 * 3).map((_, i) => (i * 37) % 256) };
+    const a = networkInput(img2, wide, [127.5, 127.5, 127.5], 1 / 127.5);
+    const { data: sq } = squareNetworkInput(img2, 64, [127.5, 127.5, 127.5], 1 / 127.5);
+    expect(a.length).toBe(64 * 32 * 3);
+    // Same rows where both have image and padding; the square one just has more padding rows.
+    expect(Array.from(a)).toEqual(Array.from(sq.subarray(0, a.length)));
+    expect(a[a.length - 1]).toBeCloseTo(-1, 6);
+    expect(networkInput(img, fit, [0, 0, 0], 1).length).toBe(32 * 32 * 3);
   });
 });

@@ -2,7 +2,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeImage } from "@fer/preprocess/node";
 import sharp from "sharp";
+import * as tf from "@tensorflow/tfjs-core";
 import { createDetector, listDetectors, type FaceDetector } from "../src/index.js";
+import { faceApiModelDir, loadWeightsFromDisk } from "../src/face-api-weights.js";
+import { anchorShapesFromTable, layoutAnchors } from "../src/ssd-mobilenet-v1.js";
 import { PHOTO_FACES } from "./fixtures/photo-faces.js";
 import { allInside, blankImage, countMatched, loadPhoto, noiseImage, PHOTOS_DIR, withChannels } from "./helpers.js";
 import { initTestBackend } from "./tf-backend.js";
@@ -85,8 +88,60 @@ describe("ssd-mobilenet-v1 options", () => {
       small.dispose();
     }
     await expect(createDetector("ssd-mobilenet-v1", { inputSize: 300 })).rejects.toMatchObject({ kind: "bad-option" });
+    await expect(createDetector("ssd-mobilenet-v1", { padToSquare: "yes" as never })).rejects.toMatchObject({ kind: "bad-option" });
     await expect(createDetector("ssd-mobilenet-v1", { minScore: 1.5 })).rejects.toMatchObject({ kind: "bad-option" });
     await expect(createDetector("ssd-mobilenet-v1", { modelDir: "/nonexistent" })).rejects.toMatchObject({ kind: "model-load" });
+  });
+});
+
+describe("ssd-mobilenet-v1 input shape", () => {
+  test("anchors laid out for 512x512 are exactly the model's own anchor table", () => {
+    const weights = loadWeightsFromDisk(faceApiModelDir(), "ssd_mobilenetv1_model");
+    try {
+      const table = weights["Output/extra_dim"]!.dataSync() as Float32Array;
+      const anchors = layoutAnchors(anchorShapesFromTable(table), 512, 512);
+      expect(anchors.length).toBe(table.length);
+      let worst = 0;
+      for (let i = 0; i < table.length; i += 4) {
+        const [y0, x0, y1, x1] = [table[i]!, table[i + 1]!, table[i + 2]!, table[i + 3]!];
+        const want = [(y0 + y1) / 2, (x0 + x1) / 2, y1 - y0, x1 - x0];
+        want.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - anchors[i + j]!))));
+      }
+      expect(worst).toBeLessThan(1e-5);
+      // A 512x352 input has 32x22 cells on the first head; anchors keep their size in input pixels.
+      const flat = layoutAnchors(anchorShapesFromTable(table), 352, 512);
+      expect(flat[2]! * 352).toBeCloseTo(anchors[2]! * 512, 3);
+      expect(flat[3]! * 512).toBeCloseTo(anchors[3]! * 512, 3);
+    } finally {
+      tf.dispose(weights);
+    }
+  });
+
+  test("the default input (shorter side padded to a multiple of 32) finds the same boxes as the square one", async () => {
+    const square = await createDetector("ssd-mobilenet-v1", { padToSquare: true });
+    try {
+      for (const name of ["obama_family_2011.jpg", "apollo11_crew.jpg"]) {
+        const img = await loadPhoto(name);
+        const a = await ssd.detect(img);
+        const b = await square.detect(img);
+        expect(a.length, name).toBe(b.length);
+        expect(countMatched(b, a, 0.9), name).toBe(b.length);
+      }
+    } finally {
+      square.dispose();
+    }
+  });
+
+  test("inputSize 416 (the fast setting) still finds every face of the portraits and the family photo", async () => {
+    const fast = await createDetector("ssd-mobilenet-v1", { inputSize: 416 });
+    try {
+      for (const name of ["obama_family_2011.jpg", "apollo11_crew.jpg", "biden_portrait.jpg"]) {
+        const faces = PHOTO_FACES[name]!.faces;
+        expect(countMatched(faces, await fast.detect(await loadPhoto(name)), 0.5), name).toBe(faces.length);
+      }
+    } finally {
+      fast.dispose();
+    }
   });
 });
 
