@@ -45,10 +45,11 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     const width = 24;
     const filled = Math.round(frac * width);
     const elapsed = (Date.now() - start) / 1000;
-    const rate = elapsed > 0 ? Math.max(done - initial, 0) / elapsed : 0;
+    // Under half a second the rate is noise (a cached load finishes in milliseconds).
+    const rate = elapsed >= 0.5 ? Math.max(done - initial, 0) / elapsed : 0;
     const eta = rate > 0 ? (options.total - done) / rate : Number.NaN;
     const bar = `${"=".repeat(filled)}${filled < width ? ">" : ""}${" ".repeat(Math.max(width - filled - 1, 0))}`;
-    return `${options.label} [${bar}] ${done}/${options.total} ${rate.toFixed(1)} ${unit}/s ETA ${formatDuration(eta)}${extra ? ` ${extra}` : ""}`;
+    return `${options.label} [${bar}] ${done}/${options.total} ${rate > 0 ? rate.toFixed(1) : "-"} ${unit}/s ETA ${formatDuration(eta)}${extra ? ` ${extra}` : ""}`;
   };
   return {
     update(done, extra = "") {

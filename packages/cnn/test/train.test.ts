@@ -8,6 +8,7 @@ import { initBackend } from "../src/backend/index.js";
 import { loadCnn } from "../src/cnn-model.js";
 import { trainCnn } from "../src/train.js";
 import { limitPerClass } from "../src/cli.js";
+import { formatExperimentTable, runExperimentTable, summarise } from "../src/experiments.js";
 import { fer2013 } from "./shared-data.js";
 
 const PER_CLASS = 40;
@@ -101,5 +102,35 @@ describe("training on a small slice of FER2013", () => {
     expect(tf.memory().numTensors).toBe(before);
     await expect(cnn.scores(one, 2)).rejects.toThrow(/expected 2 faces/);
     cnn.dispose();
+  });
+});
+
+describe("the study's experiment tables", () => {
+  it("trains each selected configuration N times and reports mean, max, min and variance of validation accuracy", async () => {
+    const small = limitPerClass(data, 12);
+    const outDir = join(work, "experiments");
+    const rows = await runExperimentTable(small, {
+      table: "preprocessing",
+      runs: 2,
+      epochs: 1,
+      batchSize: 16,
+      outDir,
+      only: ["no preprocessing", "CLAHE size=(4,4) limit=4"],
+      progress: false,
+    });
+    expect(rows.map((r) => r.name)).toEqual(["no preprocessing", "CLAHE size=(4,4) limit=4"]);
+    for (const row of rows) {
+      expect(row.runs).toHaveLength(2);
+      for (const acc of row.runs) expect(acc).toBeGreaterThanOrEqual(0);
+      expect(row.max).toBe(Math.max(...row.runs));
+      expect(row.min).toBe(Math.min(...row.runs));
+      expect(row.mean).toBeCloseTo((row.runs[0]! + row.runs[1]!) / 2, 10);
+      expect(row.variance).toBeCloseTo(((row.runs[0]! - row.runs[1]!) / 2) ** 2, 10);
+    }
+    const saved = JSON.parse(await readFile(join(outDir, "preprocessing.json"), "utf8")) as { rows: unknown[]; runs: number };
+    expect(saved.runs).toBe(2);
+    expect(saved.rows).toEqual(rows);
+    expect(formatExperimentTable(rows)).toMatch(/^\| no preprocessing \| [\d.]+ \|/m);
+    expect(summarise("x", [0.5, 0.7])).toEqual({ name: "x", runs: [50, 70], mean: 60, max: 70, min: 50, variance: 100 });
   });
 });
