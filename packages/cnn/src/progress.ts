@@ -2,8 +2,8 @@
 export interface ProgressBar {
   /** Sets the number of items done and optional extra text (e.g. "loss 1.23 acc 0.45"). */
   update(done: number, extra?: string): void;
-  /** Prints the final state and a newline. */
-  finish(extra?: string): void;
+  /** Prints the final state (`done` items, default all) and a newline. */
+  finish(extra?: string, done?: number): void;
 }
 
 /** Options of {@link createProgressBar}. */
@@ -63,9 +63,9 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
       }
       lastLog = now;
     },
-    finish(extra = "") {
+    finish(extra = "", done = options.total) {
       const elapsed = formatDuration((Date.now() - start) / 1000);
-      stream.write(`${tty ? "\r" : ""}${line(options.total, extra)} in ${elapsed}${tty ? "\x1b[K" : ""}\n`);
+      stream.write(`${tty ? "\r" : ""}${line(done, extra)} in ${elapsed}${tty ? "\x1b[K" : ""}\n`);
     },
   };
 }

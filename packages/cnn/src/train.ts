@@ -283,21 +283,22 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     const started = Date.now() - (resumeFrom?.seconds ?? 0) * 1000;
     let lastCheckpoint = Date.now();
     const order = epochOrder(train.count, r.initSeed, epoch);
-    const bar = options.progress === false ? undefined : createProgressBar({
-            label: `epoch ${epoch}/${r.epochs}`,
-            total: train.count,
-            unit: "img",
-            initial: resumeFrom?.nextStart ?? 0,
-          });
+    const startAt = resumeFrom?.nextStart ?? 0;
+    const bar =
+      options.progress === false
+        ? undefined
+        : createProgressBar({ label: `epoch ${epoch}/${r.epochs}`, total: train.count, unit: "img", initial: startAt });
+    let position = startAt;
     let lossSum = resumeFrom?.lossSum ?? 0;
     let correct = resumeFrom?.correct ?? 0;
-    for (let start = resumeFrom?.nextStart ?? 0; start < train.count; start += r.batchSize) {
+    for (let start = startAt; start < train.count; start += r.batchSize) {
       const n = Math.min(r.batchSize, train.count - start);
       gatherBatch(trainFaces, train.labels, per, order, start, start + n, xBuf, yBuf);
       const result = await runner.step(xBuf, yBuf, n);
       lossSum += result.lossSum;
       correct += result.correct;
       const done = start + n;
+      position = done;
       bar?.update(done, `loss ${(lossSum / done).toFixed(4)} acc ${(correct / done).toFixed(4)}`);
       options.onBatch?.(done, epoch);
       interrupted = options.signal?.aborted === true && done < train.count;
@@ -309,7 +310,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       if (interrupted) break;
     }
     if (interrupted) {
-      bar?.finish("interrupted: checkpoint saved; continue with resume");
+      bar?.finish("interrupted: checkpoint saved; continue with resume", position);
       break;
     }
     let validationAccuracy: number | null = null;
