@@ -9,3 +9,4 @@ export { initBackend, describeBackend, type BackendInfo, type BackendName } from
 export * from "./cnn-model.js";
 export * from "./experiments.js";
 export { defaultCnnDir, DEFAULT_MODEL_NAME } from "./default-model.js";
+export { trainingPartOf, type TrainingPart } from "./training-split.js";

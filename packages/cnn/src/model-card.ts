@@ -48,3 +48,11 @@ export interface ModelCard {
   };
   readonly createdAt: string;
 }
+
+/**
+ * Which model and layer compute a set of features, as features files and saved heads record it (`featuriser`):
+ * a head fitted on one CNN's features is meaningless on another's, even of the same architecture.
+ */
+export function cnnFeaturiserId(card: ModelCard, layer: string): Readonly<Record<string, string>> {
+  return { name: `cnn ${card.architecture}`, layer, model: card.createdAt };
+}

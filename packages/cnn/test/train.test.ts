@@ -5,7 +5,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
 import { initBackend } from "../src/backend/index.js";
-import { loadCnn } from "../src/cnn-model.js";
+import { DatasetMismatchError, loadCnn } from "../src/cnn-model.js";
+import { trainingPartOf } from "../src/training-split.js";
 import { trainCnn } from "../src/train.js";
 import { limitPerClass } from "../src/cli.js";
 import { formatExperimentTable, runExperimentTable, summarise } from "../src/experiments.js";
@@ -48,6 +49,17 @@ describe("training on a small slice of FER2013", () => {
     expect(first.card?.preprocess).toEqual({ size: 48, contrast: "none" });
     const log = JSON.parse(await readFile(join(outDir, "log.json"), "utf8")) as { epochs: unknown[] };
     expect(log.epochs).toHaveLength(3);
+
+    // The card recreates the CNN's own split: held-out and trained-on images, disjoint, covering the folder.
+    const card = first.card!;
+    const held = trainingPartOf(data, card, "validation");
+    const seen = trainingPartOf(data, card, "train");
+    expect(held.count).toBe(28);
+    expect(seen.count).toBe(7 * PER_CLASS - 28);
+    expect(new Set([...held.ids, ...seen.ids]).size).toBe(data.count);
+    expect(trainingPartOf(data, card, "all")).toBe(data);
+    expect(() => trainingPartOf(limitPerClass(data, 10), card, "validation")).toThrow(DatasetMismatchError);
+    expect(() => trainingPartOf(data, { ...card, training: { ...card.training, finalFit: true } }, "train")).toThrow(/final fit/);
 
     const resumed = await trainCnn(data, { architecture: "A", outDir, epochs: 4, batchSize: 32, mirror: false, progress: false, seed: 7, resume: true });
     expect(resumed.log).toHaveLength(4);

@@ -37,6 +37,8 @@ const cases: Array<{ x: [number, number, number, number]; k: number; co: number;
   { x: [4, 12, 12, 8], k: 5, co: 6, stride: 1, pad: "same" },
   { x: [3, 16, 16, 1], k: 3, co: 8, stride: 1, pad: "same" },
   { x: [2, 6, 6, 16], k: 3, co: 16, stride: 1, pad: "same" },
+  { x: [2, 7, 9, 3], k: 2, co: 4, stride: 1, pad: "same" },
+  { x: [3, 8, 6, 2], k: 5, co: 3, stride: 1, pad: "valid" },
 ];
 
 describe("wasm gradient kernels match the cpu backend", () => {

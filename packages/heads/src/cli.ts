@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { HeadError } from "./core/errors.js";
 import type { HeadKind } from "./core/head.js";
 import type { ParamValue } from "./core/params.js";
-import { readFeatures } from "./node/features-file.js";
+import { assertSameFeaturiser, readFeatures } from "./node/features-file.js";
 import { saveHead } from "./node/head-file.js";
 import { createHead, HEAD_PARAM_SPECS, isHeadKind, TRAINABLE_HEAD_KINDS } from "./registry.js";
 import { formatGridTable, gridSearch as runGridSearch, type ParamGrid } from "./selection/grid-search.js";
@@ -117,11 +117,12 @@ export async function fitHead(argv: string[]): Promise<number> {
     const t0 = performance.now();
     await head.fit(train.features, train.labels, { classes: train.classes });
     const fitSeconds = (performance.now() - t0) / 1000;
-    const bytes = await saveHead(head, values.out);
+    const test = values.test ? await readFeatures(values.test) : undefined;
+    if (test) assertSameFeaturiser({ "--features": train, "--test": test });
+    const bytes = await saveHead(head, values.out, { featuriser: train.featuriser });
     process.stdout.write(`${kind} fitted in ${fitSeconds.toFixed(2)} s, saved to ${values.out} (${(bytes / 1e6).toFixed(2)} MB)\n`);
     process.stdout.write(`params: ${JSON.stringify(head.params)}\n`);
-    if (values.test) {
-      const test = await readFeatures(values.test);
+    if (test) {
       const t1 = performance.now();
       const pred = head.predict(test.features);
       const perFace = (performance.now() - t1) / test.features.rows;
@@ -184,7 +185,7 @@ export async function gridSearch(argv: string[]): Promise<number> {
     process.stdout.write(`best (${(result.best.meanScore * 100).toFixed(2)}% mean ${folds}-fold accuracy): ${JSON.stringify(result.bestParams)}\n`);
     if (values.out) await writeFile(values.out, JSON.stringify({ kind, folds, seed, grid, rows: result.rows, bestParams: result.bestParams }, null, 2));
     if (values.refit && result.bestHead) {
-      const bytes = await saveHead(result.bestHead, values.refit);
+      const bytes = await saveHead(result.bestHead, values.refit, { featuriser: train.featuriser });
       process.stdout.write(`best head refitted on all ${train.features.rows} vectors, saved to ${values.refit} (${(bytes / 1e6).toFixed(2)} MB)\n`);
       result.bestHead.dispose();
     }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHead } from "../src/index.js";
-import { loadHead, readFeatures, saveHead, writeFeatures } from "../src/node/index.js";
+import { assertSameFeaturiser, loadHead, readFeatures, saveHead, savedHeadFeaturiser, writeFeatures } from "../src/node/index.js";
 import { separableSlice } from "./helpers.js";
 
 let dir: string;
@@ -51,6 +51,40 @@ describe("features files", () => {
     await expect(writeFeatures(file, { ...test, features: { ...test.features, data } })).rejects.toMatchObject({ kind: "not-finite" });
     await expect(writeFeatures(file, { ...test, labels: test.labels.slice(1) })).rejects.toMatchObject({ kind: "bad-shape" });
     await expect(readdir(path.join(dir, "bad"))).rejects.toThrow();
+  });
+});
+
+describe("featuriser identity", () => {
+  const cnnA = { name: "cnn F", layer: "dense1", model: "2026-11-27T05:09:12.128Z" };
+  const cnnB = { ...cnnA, model: "2026-11-28T01:00:00.000Z" };
+
+  it("travels from features files to the saved head", async () => {
+    const { train } = await separableSlice();
+    const file = path.join(dir, "id.json");
+    await writeFeatures(file, { ...train, featuriser: cnnA });
+    const back = await readFeatures(file);
+    expect(back.featuriser).toEqual(cnnA);
+    const head = createHead("softmax");
+    await head.fit(back.features, back.labels, { classes: back.classes });
+    const headFile = path.join(dir, "id-head.json");
+    await saveHead(head, headFile, { featuriser: back.featuriser });
+    expect(savedHeadFeaturiser(JSON.parse(await readFile(headFile, "utf8")))).toEqual(cnnA);
+    const loaded = await loadHead(headFile);
+    expect(loaded.predict(back.features)).toEqual(head.predict(back.features));
+    head.dispose();
+    loaded.dispose();
+  });
+
+  it("refuses features of different models side by side", async () => {
+    const { train, test } = await separableSlice();
+    expect(() => assertSameFeaturiser({ train: { ...train, featuriser: cnnA }, test: { ...test, featuriser: cnnA } })).not.toThrow();
+    expect(() => assertSameFeaturiser({ train: { ...train, featuriser: cnnA }, test: { ...test, featuriser: cnnB } })).toThrow(/2026-11-28/);
+    expect(() => assertSameFeaturiser({ train: { ...train, featuriser: cnnA }, test })).toThrow(expect.objectContaining({ kind: "featuriser-mismatch" }));
+    const file = path.join(dir, "bad-id.json");
+    await writeFeatures(file, train);
+    const header = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...header, featuriser: { model: 3 } }));
+    await expect(readFeatures(file)).rejects.toMatchObject({ kind: "bad-format" });
   });
 });
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import type { FeatureLayer, FerCnn } from "@fer/cnn";
 import { CnnOutputHead, headFromJSON, type Head } from "@fer/heads";
+import { savedHeadFeaturiser, type FeaturiserId } from "@fer/heads/node";
 import * as tf from "@tensorflow/tfjs-core";
 import { PipelineError } from "./errors.js";
 import type { Featuriser } from "./featuriser.js";
@@ -26,13 +27,16 @@ export const CNN_OWN_HEAD_LAYER: FeatureLayer = "dense2";
 /** A saved head file, optionally carrying which CNN layer its features came from (`featureLayer`). */
 export interface LoadedHeadFile {
   readonly head: Head;
-  /** `featureLayer` stored beside the head document, if any ("dense1" or "dense2"). */
+  /** The CNN layer its features came from, if the file says ("dense1" or "dense2"). */
   readonly featureLayer?: FeatureLayer;
+  /** The model that computed the features it was fitted on, if recorded (`fer features` records it). */
+  readonly featuriser?: FeaturiserId;
 }
 
 /**
  * Reads a head saved with `head.toJSON()` (a JSON file, gzipped if its name ends in `.gz`) and restores it with `@fer/heads`' `headFromJSON`.
- * The file may carry an extra top-level `featureLayer` ("dense1" | "dense2") saying which CNN layer it was fitted on.
+ * The file may say which model computed its training features (top-level `featuriser`, with the CNN layer in
+ * `featuriser.layer`; older files carry only a top-level `featureLayer`).
  * @throws {PipelineError} `no-model` when the file cannot be read or parsed; `@fer/heads` errors for a bad document.
  */
 export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
@@ -44,8 +48,20 @@ export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
     throw new PipelineError("no-model", `cannot read head file ${file}: ${(cause as Error).message}`, { cause });
   }
   const head = await headFromJSON(json);
-  const layer = (json as { featureLayer?: unknown }).featureLayer;
-  return layer === "dense1" || layer === "dense2" ? { head, featureLayer: layer } : { head };
+  const featuriser = savedHeadFeaturiser(json);
+  const layer = featuriser?.layer ?? (json as { featureLayer?: unknown }).featureLayer;
+  return {
+    head,
+    ...(layer === "dense1" || layer === "dense2" ? { featureLayer: layer } : {}),
+    ...(featuriser !== undefined ? { featuriser } : {}),
+  };
+}
+
+/** A featuriser id for people: `cnn F dense1 (model 2026-11-27T05:09:12.128Z)`. */
+export function describeFeaturiser(id: FeaturiserId): string {
+  const { name, layer, model, ...rest } = id;
+  const extra = Object.entries(rest).map(([k, v]) => `${k} ${v}`);
+  return [[name ?? "a featuriser", layer].filter(Boolean).join(" "), model !== undefined ? `(model ${model})` : "", ...extra].filter(Boolean).join(" ");
 }
 
 /**

@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
+import { cnnFeaturiserId, loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
 import type { Embedder } from "@fer/embeddings-vggface2";
 import { createDetector, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import type { Head } from "@fer/heads";
+import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
 import { cropBox, type Box, type Image } from "@fer/preprocess";
 import { annotate as drawAnnotations, saveImageAs, type AnnotateOptions } from "./annotate.js";
 import {
@@ -18,7 +19,7 @@ import {
 } from "./defaults.js";
 import { PipelineError } from "./errors.js";
 import { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
-import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, loadHeadFile } from "./head.js";
+import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
 import { expandImagePaths, inputLabel, loadInput, mapBounded, type ImageInput } from "./input.js";
 
 /** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
@@ -194,11 +195,13 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     let head: Head | undefined;
     let headLabel = "";
     let headLayer: FeatureLayer | undefined;
+    let headFeaturiser: FeaturiserId | undefined;
     if (typeof options.head === "string") {
       const loaded = await loadHeadFile(options.head);
       head = loaded.head;
       owned.push(head);
       headLayer = loaded.featureLayer;
+      headFeaturiser = loaded.featuriser;
       headLabel = `${head.kind} (${path.basename(options.head)})`;
     } else if (options.head !== undefined) {
       head = options.head;
@@ -241,19 +244,29 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       }
       if (head === undefined) {
         const fastHead = options.cnn === undefined ? defaultFastHeadFile() : undefined;
-        if (fastHead !== undefined) {
-          const loaded = await loadHeadFile(fastHead);
+        const loaded = fastHead !== undefined ? await loadHeadFile(fastHead) : undefined;
+        // The shipped fast head belongs to the shipped CNN; with another CNN (FER_CNN_DIR) it would classify noise.
+        const fits = loaded !== undefined && sameFeaturiser(loaded.featuriser, cnnFeaturiserId(cnn.card, loaded.featureLayer ?? "dense1"));
+        if (loaded !== undefined && fits) {
           head = loaded.head;
           owned.push(head);
           headLayer = loaded.featureLayer;
           headLabel = `${head.kind} (fast preset)`;
         } else {
+          loaded?.head.dispose();
           head = cnnOwnHead(cnn);
           headLayer = CNN_OWN_HEAD_LAYER;
-          headLabel = "cnn-output (the CNN's own classifier)";
+          headLabel = `cnn-output (the CNN's own classifier${loaded !== undefined ? "; the shipped fast head was fitted on another CNN" : ""})`;
         }
       }
       const layer = options.featureLayer ?? headLayer ?? "dense1";
+      if (headFeaturiser !== undefined && !sameFeaturiser(headFeaturiser, cnnFeaturiserId(cnn.card, layer))) {
+        throw new PipelineError(
+          "head-mismatch",
+          `the head ${headLabel} was fitted on features of ${describeFeaturiser(headFeaturiser)}, but this pipeline reads ` +
+            `${describeFeaturiser(cnnFeaturiserId(cnn.card, layer))}: fit the head on this CNN's features (fer features, then fer fit-head)`,
+        );
+      }
       featuriser = cnnFeaturiser(cnn, layer, { label });
     }
     assertHeadFits(head, featuriser);

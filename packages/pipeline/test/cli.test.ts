@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -17,6 +17,16 @@ function fer(args: string[]): Promise<{ code: number; stdout: string; stderr: st
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** A labelled folder `work/<name>` with the first five FER2013 test images of each of `classes`. */
+async function testSlice(name: string, classes: readonly string[]): Promise<string> {
+  const root = path.join(work, name);
+  for (const cls of classes) {
+    await mkdir(path.join(root, cls), { recursive: true });
+    for (const f of (await readdir(path.join(fer2013("test"), cls))).sort().slice(0, 5)) await copyFile(path.join(fer2013("test"), cls, f), path.join(root, cls, f));
+  }
+  return root;
 }
 
 beforeAll(async () => {
@@ -62,12 +72,22 @@ describe("fer", () => {
     expect(await sharp(path.join(out, "obama_family_2011.png")).metadata()).toMatchObject({ width: 640, height: 427 });
   });
 
+  it("features writes a features file naming its CNN, and --split refuses a folder the CNN was not trained on", async () => {
+    const root = await testSlice("features-slice", ["happy", "sad", "surprise"]);
+    const out = path.join(work, "feat");
+    const r = await fer(["features", "--data", root, "--cnn", inject("tinyCnnDir"), "--layer", "dense2", "--out", out]);
+    expect(r.code).toBe(0);
+    const header = JSON.parse(await readFile(`${out}.json`, "utf8")) as { count: number; dim: number; featuriser: Record<string, string> };
+    expect([header.count, header.dim]).toEqual([15, 64]);
+    expect(header.featuriser).toMatchObject({ name: "cnn A", layer: "dense2", model: expect.any(String) });
+    const wrong = await fer(["features", "--data", root, "--cnn", inject("tinyCnnDir"), "--split", "validation", "--out", out]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/not the folder the CNN was trained on/);
+    expect((await fer(["features", "--data", root, "--split", "half", "--out", out])).code).toBe(2);
+  });
+
   it("eval --json prints the metrics of a labelled folder", async () => {
-    const root = path.join(work, "slice");
-    for (const cls of ["angry", "fear", "neutral"]) {
-      await mkdir(path.join(root, cls), { recursive: true });
-      for (const f of (await readdir(path.join(fer2013("test"), cls))).sort().slice(0, 5)) await copyFile(path.join(fer2013("test"), cls, f), path.join(root, cls, f));
-    }
+    const root = await testSlice("slice", ["angry", "fear", "neutral"]);
     const report = path.join(work, "report");
     const r = await fer(["eval", root, "--cnn", inject("tinyCnnDir"), "--json", "--report", report]);
     expect(r.code).toBe(0);

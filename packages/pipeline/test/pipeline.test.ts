@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadCnn, type FerCnn } from "@fer/cnn";
+import { cnnFeaturiserId, loadCnn, type FerCnn } from "@fer/cnn";
 import { KnnHead } from "@fer/heads";
 import { EMOTIONS, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
@@ -125,6 +125,42 @@ describe("head swap", () => {
     expect(q.featuriser.name).toContain("dense1");
     expect((await q.analyze(PHOTOS.apollo)).faces.map((f) => f.scores)).toEqual(r.faces.map((f) => f.scores));
     q.dispose();
+  });
+
+  it("checks that a head file was fitted on this CNN's features, and falls back from a shipped fast head of another CNN", async () => {
+    const data = await ferSlice("train", 6, 20);
+    const X = await cnn.features(data.pixels, data.count, "dense2");
+    const head = await new KnnHead({ k: 3 }).fit({ rows: data.count, cols: 64, data: X }, data.labels, { classes: data.classes });
+    const ours = path.join(work, "ours.json");
+    const theirs = path.join(work, "theirs.json");
+    const featuriser = cnnFeaturiserId(cnn.card, "dense2");
+    await writeFile(ours, JSON.stringify({ ...head.toJSON(), featuriser }));
+    await writeFile(theirs, JSON.stringify({ ...head.toJSON(), featuriser: { ...featuriser, model: "another training run" } }));
+    const p = await createPipeline({ cnn, head: ours });
+    expect(p.featuriser.name).toContain("dense2");
+    p.dispose();
+    const err = await createPipeline({ cnn, head: theirs }).catch((e: unknown) => e);
+    expect((err as PipelineError).kind).toBe("head-mismatch");
+    expect((err as Error).message).toMatch(/another training run/);
+
+    const saved = { cnn: process.env.FER_CNN_DIR, head: process.env.FER_FAST_HEAD };
+    process.env.FER_CNN_DIR = cnnDir;
+    try {
+      process.env.FER_FAST_HEAD = ours;
+      const fast = await createPipeline();
+      expect(fast.models.head).toBe("knn (fast preset)");
+      fast.dispose();
+      process.env.FER_FAST_HEAD = theirs;
+      const fallback = await createPipeline();
+      expect(fallback.models.head).toMatch(/^cnn-output .*fitted on another CNN/);
+      fallback.dispose();
+    } finally {
+      for (const [k, v] of [["FER_CNN_DIR", saved.cnn], ["FER_FAST_HEAD", saved.head]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    head.dispose();
   });
 
   it("says clearly when the head does not fit the featuriser", async () => {

@@ -1,5 +1,5 @@
 import type { FeatureSet } from "../node/features-file.js";
-import { readFeatures } from "../node/features-file.js";
+import { assertSameFeaturiser, readFeatures } from "../node/features-file.js";
 import { loadPooledPixels } from "./pooled-pixels.js";
 
 /**
@@ -11,6 +11,7 @@ export async function loadSets(trainFile: string | undefined, testFile: string |
   if (trainFile !== undefined && testFile !== undefined) {
     const [train, test] = await Promise.all([readFeatures(trainFile), readFeatures(testFile)]);
     if (train.features.cols !== test.features.cols) throw new Error(`train has ${train.features.cols}-d features, test ${test.features.cols}-d`);
+    assertSameFeaturiser({ "--train": train, "--test": test });
     return { train, test, source: `${trainFile} (${train.source ?? "features"}) / ${testFile}` };
   }
   const train = await loadPooledPixels("train");

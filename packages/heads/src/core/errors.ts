@@ -24,7 +24,9 @@ export type HeadErrorKind =
   /** A saved head or features file is malformed or truncated. */
   | "bad-format"
   /** A saved head or features file was written by another, incompatible format version. */
-  | "version-mismatch";
+  | "version-mismatch"
+  /** Features files (or a head and features) come from different models or layers. */
+  | "featuriser-mismatch";
 
 /** The one error class thrown by `@fer/heads` for bad input; see {@link HeadErrorKind}. */
 export class HeadError extends Error {

@@ -94,3 +94,12 @@ export function selectRows(m: FeatureMatrix, indices: ArrayLike<number>): Featur
   }
   return { rows: indices.length, cols, data: out };
 }
+
+/** `a`'s rows followed by `b`'s (same feature dimension). */
+export function concatRows(a: FeatureMatrix, b: FeatureMatrix): FeatureMatrix {
+  if (a.cols !== b.cols) throw new HeadError("bad-shape", `cannot stack ${a.cols}-d and ${b.cols}-d features`);
+  const data = new Float32Array((a.rows + b.rows) * a.cols);
+  data.set(a.data);
+  data.set(b.data, a.data.length);
+  return { rows: a.rows + b.rows, cols: a.cols, data };
+}

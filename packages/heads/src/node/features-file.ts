@@ -23,6 +23,43 @@ export interface FeatureSet {
   readonly ids?: readonly string[];
   /** Optional free text saying where the features come from (e.g. `"cnn F dense1, fer2013/train"`). */
   readonly source?: string;
+  /**
+   * Optional identity of the model that computed the features (e.g. `{ name: "cnn F", layer: "dense1", model:
+   * "<card createdAt>" }`). A head fitted on them records it, so that a pipeline can refuse another model's features.
+   */
+  readonly featuriser?: FeaturiserId;
+}
+
+/** Which model (and layer) computed a set of features: free string fields, compared as a whole. */
+export type FeaturiserId = Readonly<Record<string, string>>;
+
+/** Whether `x` is a {@link FeaturiserId}: an object of string fields. */
+export function isFeaturiserId(x: unknown): x is FeaturiserId {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === "string");
+}
+
+/** Whether two featuriser ids name the same model and layer (both absent counts as the same). */
+export function sameFeaturiser(a: FeaturiserId | undefined, b: FeaturiserId | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+/**
+ * Throws `featuriser-mismatch` unless every named features set comes from the same featuriser: a head fitted on
+ * one model's features and scored on another's would measure nothing.
+ */
+export function assertSameFeaturiser(sets: Readonly<Record<string, FeatureSet>>): void {
+  const entries = Object.entries(sets);
+  const [firstName, first] = entries[0] ?? [];
+  for (const [name, set] of entries.slice(1)) {
+    if (!sameFeaturiser(first?.featuriser, set.featuriser)) {
+      throw new HeadError(
+        "featuriser-mismatch",
+        `${firstName} features come from ${JSON.stringify(first?.featuriser ?? "an unnamed featuriser")}, ${name} features from ${JSON.stringify(set.featuriser ?? "an unnamed featuriser")}`,
+      );
+    }
+  }
 }
 
 /**
@@ -41,6 +78,7 @@ export interface FeaturesFileHeader {
   readonly labels: readonly number[];
   readonly ids?: readonly string[];
   readonly source?: string;
+  readonly featuriser?: FeaturiserId;
 }
 
 /** The `.json` and `.bin` paths of a features file given either one (or the base path without extension). */
@@ -83,6 +121,7 @@ export async function writeFeatures(file: string, set: FeatureSet): Promise<void
     labels: Array.from(labels),
     ...(set.ids !== undefined ? { ids: [...set.ids] } : {}),
     ...(set.source !== undefined ? { source: set.source } : {}),
+    ...(set.featuriser !== undefined ? { featuriser: { ...set.featuriser } } : {}),
   };
   const bytes = new Uint8Array(features.data.buffer, features.data.byteOffset, features.data.byteLength);
   await writeFilesAtomically([
@@ -134,6 +173,9 @@ export async function readFeatures(file: string): Promise<FeatureSet> {
   if (header.ids !== undefined && (!Array.isArray(header.ids) || header.ids.length !== count)) {
     throw new HeadError("bad-format", `${json}: expected ${count} ids`);
   }
+  if (header.featuriser !== undefined && !isFeaturiserId(header.featuriser)) {
+    throw new HeadError("bad-format", `${json}: featuriser must be an object of strings`);
+  }
   const binPath = path.resolve(path.dirname(json), header.data);
   let buf: Buffer;
   try {
@@ -155,5 +197,6 @@ export async function readFeatures(file: string): Promise<FeatureSet> {
     classes: [...classes],
     ...(header.ids !== undefined ? { ids: [...header.ids] } : {}),
     ...(header.source !== undefined ? { source: header.source } : {}),
+    ...(header.featuriser !== undefined ? { featuriser: header.featuriser } : {}),
   };
 }

@@ -4,13 +4,21 @@ import { HeadError } from "../core/errors.js";
 import type { Head } from "../core/head.js";
 import { headFromJSON } from "../registry.js";
 import { writeFilesAtomically } from "./atomic-write.js";
+import { isFeaturiserId, type FeaturiserId } from "./features-file.js";
+
+/** Options of {@link saveHead}. */
+export interface SaveHeadOptions {
+  /** The model that computed the features the head was fitted on (the features file's `featuriser`), kept beside the head. */
+  readonly featuriser?: FeaturiserId | undefined;
+}
 
 /**
  * Saves a fitted head as JSON (gzip-compressed when `file` ends in `.gz`), atomically: the file appears complete
  * or not at all. Returns the number of bytes written.
  */
-export async function saveHead(head: Head, file: string): Promise<number> {
-  const text = JSON.stringify(head.toJSON());
+export async function saveHead(head: Head, file: string, options: SaveHeadOptions = {}): Promise<number> {
+  const doc = head.toJSON() as object;
+  const text = JSON.stringify(options.featuriser !== undefined ? { ...doc, featuriser: options.featuriser } : doc);
   const data = file.endsWith(".gz") ? gzipSync(Buffer.from(text, "utf8"), { level: 9 }) : Buffer.from(text, "utf8");
   await writeFilesAtomically([{ path: file, data }]);
   return data.byteLength;
@@ -30,6 +38,12 @@ export async function loadHead(file: string): Promise<Head> {
     throw new HeadError("bad-format", `${file}: cannot read saved head: ${(e as Error).message}`, { cause: e });
   }
   return headFromJSON(json);
+}
+
+/** The featuriser a saved head document says it was fitted on (see {@link SaveHeadOptions}), if any. */
+export function savedHeadFeaturiser(json: unknown): FeaturiserId | undefined {
+  const f = typeof json === "object" && json !== null ? (json as { featuriser?: unknown }).featuriser : undefined;
+  return isFeaturiserId(f) ? f : undefined;
 }
 
 /** Size in bytes of a saved head file. */

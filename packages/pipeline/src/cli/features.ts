@@ -1,6 +1,6 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, loadCnn, type FeatureLayer } from "@fer/cnn";
+import { cnnFeaturiserId, createProgressBar, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
 import { mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { defaultCnnDir } from "../defaults.js";
@@ -14,12 +14,16 @@ Extracts the features of a trained CNN (one of its 64-unit Dense layers) for eve
   --out FILE              features file (base path, .json or .bin)
   --cnn DIR               CNN model folder (default: the shipped one, or FER_CNN_DIR)
   --layer dense1|dense2   the layer to read (default dense1, the study's best with the fast head)
-  --mirror                add the left-right mirrored copy of every image (as the study fitted its heads)`;
+  --mirror                add the left-right mirrored copy of every image (as the study fitted its heads)
+  --split all|train|validation
+                          all images (default), or only the part of the CNN's own training split: the images it
+                          trained on, or the validation images it never saw (from the seed and fraction in its
+                          model card; --data must be the folder it was trained on). Choose heads on validation.`;
 
 /** The write function of `@fer/heads/node` (loaded lazily). */
-type WriteFeatures = (file: string, set: { features: { rows: number; cols: number; data: Float32Array }; labels: Uint8Array; classes: readonly string[]; ids?: readonly string[]; source?: string }) => Promise<void>;
+type WriteFeatures = (file: string, set: { features: { rows: number; cols: number; data: Float32Array }; labels: Uint8Array; classes: readonly string[]; ids?: readonly string[]; source?: string; featuriser?: Readonly<Record<string, string>> }) => Promise<void>;
 
-/** `fer features --data DIR --out FILE [--cnn DIR] [--layer dense1|dense2] [--mirror]`. */
+/** `fer features --data DIR --out FILE [--cnn DIR] [--layer dense1|dense2] [--mirror] [--split all|train|validation]`. */
 export async function featuresCommand(argv: string[]): Promise<number> {
   let values;
   try {
@@ -31,6 +35,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
         cnn: { type: "string" },
         layer: { type: "string", default: "dense1" },
         mirror: { type: "boolean", default: false },
+        split: { type: "string", default: "all" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -46,6 +51,8 @@ export async function featuresCommand(argv: string[]): Promise<number> {
     if (values.data === undefined || values.out === undefined) throw new UsageError(`--data and --out are required\n${HELP}`);
     if (values.layer !== "dense1" && values.layer !== "dense2") throw new UsageError(`--layer must be dense1 or dense2`);
     const layer: FeatureLayer = values.layer;
+    const split = values.split;
+    if (split !== "all" && split !== "train" && split !== "validation") throw new UsageError(`--split must be all, train or validation`);
     const dir = values.cnn ?? (await defaultCnnDir());
     if (dir === undefined) throw new UsageError("no CNN shipped yet: pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR");
     const specifier: string = "@fer/heads/node";
@@ -53,8 +60,9 @@ export async function featuresCommand(argv: string[]): Promise<number> {
     const cnn = await loadCnn(path.resolve(dir));
     try {
       const size = cnn.card.preprocess.size;
-      const { dataset, problems } = await loadFolderDataset(path.resolve(values.data), { size });
-      for (const p of problems) process.stderr.write(`fer features: skipped ${p.file}: ${p.error.message}\n`);
+      const loaded = await loadFolderDataset(path.resolve(values.data), { size });
+      for (const p of loaded.problems) process.stderr.write(`fer features: skipped ${p.file}: ${p.error.message}\n`);
+      const dataset = trainingPartOf(loaded.dataset, cnn.card, split);
       const copies = values.mirror ? 2 : 1;
       const total = dataset.count * copies;
       const dim = (cnn.model.getLayer(layer).outputShape as number[])[1] ?? 0;
@@ -82,7 +90,8 @@ export async function featuresCommand(argv: string[]): Promise<number> {
         labels,
         classes: dataset.classes,
         ids,
-        source: `cnn ${cnn.card.architecture} ${layer} (${path.resolve(dir)}), ${path.resolve(values.data)}${values.mirror ? " + mirrored" : ""}`,
+        featuriser: cnnFeaturiserId(cnn.card, layer),
+        source: `cnn ${cnn.card.architecture} ${layer} (${path.resolve(dir)}), ${path.resolve(values.data)}${split === "all" ? "" : ` (${split} split of the CNN)`}${values.mirror ? " + mirrored" : ""}`,
       });
       process.stdout.write(`${total} x ${dim} features of ${layer} written to ${values.out}\n`);
     } finally {
