@@ -8,6 +8,7 @@ import { writeModelCard } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
 import { trainCnn, TrainOptionsError } from "./train.js";
+import { parsePlateauSchedule, type PlateauSchedule } from "./lr-schedule.js";
 
 /** Loads a `<root>/<class>/*` folder with a progress bar, reporting skipped files on stderr. */
 export async function loadFolderWithProgress(root: string, label = "loading"): Promise<FaceDataset> {
@@ -74,6 +75,8 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --epochs N             epochs (default 30)
   --batch N              batch size (default 64)
   --lr X                 Adam learning rate (default 0.001)
+  --lr-plateau F,P[,MIN] multiply the rate by F after P epochs without a better validation accuracy
+                         (Keras ReduceLROnPlateau; e.g. 0.5,2,1e-5); may be added when resuming
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
   --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
@@ -96,6 +99,7 @@ export async function train(argv: string[]): Promise<number> {
       epochs: { type: "string", default: "30" },
       batch: { type: "string", default: "64" },
       lr: { type: "string", default: "0.001" },
+      "lr-plateau": { type: "string" },
       seed: { type: "string", default: "42" },
       "no-mirror": { type: "boolean", default: false },
       contrast: { type: "string", default: "none" },
@@ -114,6 +118,12 @@ export async function train(argv: string[]): Promise<number> {
   if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ARCHITECTURES.join(", ")}`);
   const contrast = values.contrast;
   if (contrast !== "none" && contrast !== "equalizeHist" && contrast !== "clahe") return fail("--contrast must be none, equalizeHist or clahe");
+  let plateau: PlateauSchedule | undefined;
+  try {
+    plateau = values["lr-plateau"] !== undefined ? parsePlateauSchedule(values["lr-plateau"]) : undefined;
+  } catch (e) {
+    return fail(`--lr-plateau: ${(e as Error).message}`);
+  }
   const backend = await initBackend(values.backend !== undefined ? { backend: values.backend as "wasm" } : {});
   process.stderr.write(`backend: ${describeBackend(backend)}\n`);
   let data = await loadFolderWithProgress(resolve(values.data));
@@ -141,6 +151,7 @@ export async function train(argv: string[]): Promise<number> {
       epochs: Number(values.epochs),
       batchSize: Number(values.batch),
       learningRate: Number(values.lr),
+      ...(plateau !== undefined ? { reduceLrOnPlateau: plateau } : {}),
       seed: Number(values.seed),
       mirror: !values["no-mirror"],
       contrast,

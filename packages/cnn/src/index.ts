@@ -10,3 +10,4 @@ export * from "./cnn-model.js";
 export * from "./experiments.js";
 export { defaultCnnDir, DEFAULT_MODEL_NAME } from "./default-model.js";
 export { trainingPartOf, type TrainingPart } from "./training-split.js";
+export { parsePlateauSchedule, plateauStep, describePlateauSchedule, type PlateauSchedule } from "./lr-schedule.js";

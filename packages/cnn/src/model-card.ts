@@ -29,7 +29,10 @@ export interface ModelCard {
     readonly epochs: number;
     readonly bestEpoch: number;
     readonly batchSize: number;
+    /** The initial Adam learning rate. */
     readonly learningRate: number;
+    /** How the rate changed during training, when it did (e.g. reduced on validation plateaus). */
+    readonly learningRateSchedule?: string;
     readonly optimizer: "adam";
     readonly loss: "categoricalCrossentropy" | "squaredHinge";
     readonly l2: number;

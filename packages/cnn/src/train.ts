@@ -22,6 +22,7 @@ import { accuracy, argmaxRows, runBatched } from "./inference.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
 import { loadLayersModel, readModelCard, saveLayersModel, saveModelFolder } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
+import { assertPlateauSchedule, describePlateauSchedule, plateauStep, setLearningRate, type PlateauSchedule } from "./lr-schedule.js";
 
 /** Options of {@link trainCnn}. */
 export interface TrainOptions {
@@ -48,6 +49,11 @@ export interface TrainOptions {
    * validation split is made on the whole dataset and is never cleaned.
    */
   readonly dropFromTraining?: readonly number[];
+  /**
+   * Lower the learning rate when validation accuracy stalls (Keras' ReduceLROnPlateau). Not part of the run's
+   * identity: it may be added or changed when resuming. Ignored with finalFit (no validation).
+   */
+  readonly reduceLrOnPlateau?: PlateauSchedule;
   /** Fit on train + validation (the study's final fit); the last epoch is kept. */
   readonly finalFit?: boolean;
   /** Continue from `outDir/checkpoint` if it exists. */
@@ -81,6 +87,8 @@ export interface EpochLog {
   readonly validationAccuracy: number | null;
   readonly seconds: number;
   readonly imagesPerSecond: number;
+  /** The learning rate of this epoch (absent in logs written before schedules existed: the run's constant rate). */
+  readonly learningRate?: number;
 }
 
 /** What {@link trainCnn} returns. */
@@ -110,6 +118,10 @@ interface CheckpointState {
   readonly bestEpoch: number;
   readonly seconds: number;
   readonly log: EpochLog[];
+  /** The learning rate now (after schedule reductions); absent = the options' rate. */
+  readonly learningRate?: number;
+  /** The epoch after which the schedule last lowered the rate. */
+  readonly lastReduction?: number;
 }
 
 /** Thrown for impossible training options or a checkpoint that belongs to another run. */
@@ -250,6 +262,16 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     model = buildModel(r.architecture, { inputSize: size, classes: data.classes.length, seed: r.initSeed });
   }
   if (previous !== undefined) await loadOptimizer(optimizer, checkpointDir);
+  const schedule = r.finalFit ? undefined : options.reduceLrOnPlateau;
+  if (schedule !== undefined) {
+    try {
+      assertPlateauSchedule(schedule);
+    } catch (e) {
+      throw new TrainOptionsError((e as Error).message);
+    }
+  }
+  let learningRate = state.learningRate ?? r.learningRate;
+  setLearningRate(optimizer, learningRate);
   const lossSpec = { model, output: spec.output, size };
   const workers = options.workers ?? Number(process.env.FER_TRAIN_WORKERS ?? 1);
   const runner =
@@ -326,6 +348,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       validationAccuracy,
       seconds,
       imagesPerSecond: train.count / seconds,
+      learningRate,
     };
     bar?.finish(`loss ${entry.loss.toFixed(4)} acc ${entry.trainAccuracy.toFixed(4)}${validationAccuracy === null ? "" : ` val ${validationAccuracy.toFixed(4)}`}`);
     const improved = r.finalFit || (validationAccuracy ?? -1) > state.bestValidation;
@@ -337,9 +360,23 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       bestEpoch: improved ? epoch : state.bestEpoch,
       seconds: state.seconds + seconds,
       log: [...state.log, entry],
+      ...(state.learningRate !== undefined ? { learningRate: state.learningRate } : {}),
+      ...(state.lastReduction !== undefined ? { lastReduction: state.lastReduction } : {}),
     };
+    if (schedule !== undefined) {
+      const lastReduction = state.lastReduction ?? 0;
+      const step = plateauStep(schedule, learningRate, { epoch, bestEpoch: state.bestEpoch, lastReduction });
+      if (step.reduced) {
+        if (options.progress !== false) {
+          process.stderr.write(`learning rate ${learningRate} -> ${step.learningRate} (no better validation accuracy since epoch ${Math.max(state.bestEpoch, lastReduction)})\n`);
+        }
+        learningRate = step.learningRate;
+        setLearningRate(optimizer, learningRate);
+        state = { ...state, learningRate, lastReduction: epoch };
+      }
+    }
     if (improved) {
-      const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, backend.name, model, options.source);
+      const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, backend.name, model, options.source, schedule);
       await saveModelFolder(model, card, bestDir);
     }
     await saveCheckpoint(state);
@@ -365,6 +402,7 @@ function makeCard(
   backend: string,
   model: tfl.LayersModel,
   source: string | undefined,
+  schedule: PlateauSchedule | undefined,
 ): ModelCard {
   const spec = ARCHITECTURE_SPECS[r.architecture];
   return {
@@ -389,6 +427,9 @@ function makeCard(
       bestEpoch: entry.epoch,
       batchSize: r.batchSize,
       learningRate: r.learningRate,
+      ...(schedule !== undefined || state.log.some((e) => e.learningRate !== undefined && e.learningRate !== r.learningRate)
+        ? { learningRateSchedule: `${schedule !== undefined ? `reduce on plateau: ${describePlateauSchedule(schedule)}` : "reduced on plateau"}; best epoch trained at ${entry.learningRate ?? r.learningRate}` }
+        : {}),
       optimizer: "adam",
       loss: spec.output === "softmax" ? "categoricalCrossentropy" : "squaredHinge",
       l2: spec.l2,

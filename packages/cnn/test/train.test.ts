@@ -7,6 +7,7 @@ import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
 import { initBackend } from "../src/backend/index.js";
 import { DatasetMismatchError, loadCnn } from "../src/cnn-model.js";
 import { trainingPartOf } from "../src/training-split.js";
+import { plateauStep } from "../src/lr-schedule.js";
 import { trainCnn } from "../src/train.js";
 import { limitPerClass } from "../src/cli.js";
 import { formatExperimentTable, runExperimentTable, summarise } from "../src/experiments.js";
@@ -65,6 +66,24 @@ describe("training on a small slice of FER2013", () => {
     expect(resumed.log).toHaveLength(4);
     expect(resumed.log.slice(0, 3)).toEqual(first.log);
     expect(resumed.complete).toBe(true);
+  });
+
+  it("lowers the learning rate on validation plateaus, logs each epoch's rate and says so in the card", async () => {
+    const schedule = { factor: 0.5, patience: 1, minLearningRate: 0 };
+    const small = limitPerClass(data, 12);
+    const result = await trainCnn(small, { architecture: "A", outDir: join(work, "run-plateau"), epochs: 4, batchSize: 32, mirror: false, progress: false, seed: 11, reduceLrOnPlateau: schedule });
+    // Replay the rule on the logged validation accuracies: the logged rates must follow it.
+    let lr = 1e-3;
+    let [best, bestEpoch, lastReduction] = [-1, 0, 0];
+    for (const entry of result.log) {
+      expect(entry.learningRate).toBe(lr);
+      if (entry.validationAccuracy! > best) [best, bestEpoch] = [entry.validationAccuracy!, entry.epoch];
+      const step = plateauStep(schedule, lr, { epoch: entry.epoch, bestEpoch, lastReduction });
+      if (step.reduced) lastReduction = entry.epoch;
+      lr = step.learningRate;
+    }
+    expect(result.log.some((e) => e.learningRate! < 1e-3)).toBe(true); // this seed stalls at least once
+    expect(result.card?.training.learningRateSchedule).toMatch(/reduce on plateau: x0.5 after 1 epoch/);
   });
 
   it("trains F (linear output, squared hinge, L2) with mirrored copies", async () => {
