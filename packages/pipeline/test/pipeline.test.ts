@@ -8,6 +8,7 @@ import { KnnHead } from "@fer/heads";
 import { EMOTIONS, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { createPipeline, PipelineError, type Pipeline } from "../src/index.js";
+import { loadHeadFile } from "../src/head.js";
 import { ferSlice, PHOTOS } from "./helpers.js";
 
 let cnnDir: string;
@@ -191,6 +192,18 @@ describe("presets", () => {
     } finally {
       if (saved === undefined) delete process.env.FER_CNN_DIR;
       else process.env.FER_CNN_DIR = saved;
+    }
+  });
+
+  it("ships a fast head fitted on the features of the CNN that ships beside it", async () => {
+    const { defaultCnnDir } = await import("@fer/cnn");
+    const shipped = await loadHeadFile(path.join(import.meta.dirname, "../models/fast-head.json.gz"));
+    const cnn = await loadCnn((await defaultCnnDir())!);
+    try {
+      expect(shipped.featuriser).toEqual(cnnFeaturiserId(cnn.card, shipped.featureLayer ?? "dense1"));
+    } finally {
+      cnn.dispose();
+      shipped.head.dispose();
     }
   });
 
