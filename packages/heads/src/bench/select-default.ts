@@ -61,7 +61,7 @@ let yVal: Uint8Array;
 if (values.validation !== undefined) {
   const val = await readFeatures(values.validation);
   if (val.classes.join() !== train.classes.join()) throw new Error(`${values.validation} has classes ${val.classes.join(", ")}, --train ${train.classes.join(", ")}`);
-  assertSameFeaturiser({ "--train": train, "--validation": val, "--test": test });
+  assertSameFeaturiser({ "--train": train, "--validation": val }); // loadSets has checked --test
   [xTrain, yTrain, xVal, yVal] = [train.features, train.labels, val.features, val.labels];
 } else {
   const split = stratifiedSplit(train.labels, 0.1, 0);
