@@ -176,10 +176,11 @@ export async function train(argv: string[]): Promise<number> {
   }
 }
 
-const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-test]
+const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-test] [--mirror-average]
   Accuracy of a trained CNN (a folder written by fer train, e.g. its best/) on a <root>/<class>/*.jpg folder.
-  --json                 print {images, accuracy, msPerFace, backend}
-  --record-test          write the accuracy into the model card as its test accuracy`;
+  --json                 print {images, accuracy, msPerFace, backend, mirrorAverage}
+  --record-test          write the accuracy into the model card as its test accuracy
+  --mirror-average       average each face's outputs with its mirror image's (test-time augmentation; twice the time)`;
 
 /**
  * `fer cnn-eval --model DIR --data DIR [--json] [--record-test]`: accuracy of a trained CNN on a labelled folder.
@@ -193,6 +194,7 @@ export async function cnnEval(argv: string[]): Promise<number> {
       data: { type: "string" },
       json: { type: "boolean", default: false },
       "record-test": { type: "boolean", default: false },
+      "mirror-average": { type: "boolean", default: false },
     },
     CNN_EVAL_HELP,
   );
@@ -201,17 +203,20 @@ export async function cnnEval(argv: string[]): Promise<number> {
   const cnn = await loadCnn(resolve(values.model));
   const data = await loadFolderWithProgress(resolve(values.data));
   const started = performance.now();
-  const { accuracy } = await evaluateCnn(cnn, data);
+  const mirrorAverage = values["mirror-average"];
+  const { accuracy } = await evaluateCnn(cnn, data, { mirrorAverage });
   const msPerFace = (performance.now() - started) / Math.max(data.count, 1);
   const backend = await initBackend();
   if (values["record-test"]) {
-    await writeModelCard(resolve(values.model), { ...cnn.card, metrics: { ...cnn.card.metrics, testAccuracy: accuracy, testSet: `${values.data} (${data.count} images)` } });
+    const metric = mirrorAverage ? { testAccuracyMirrorAverage: accuracy } : { testAccuracy: accuracy };
+    await writeModelCard(resolve(values.model), { ...cnn.card, metrics: { ...cnn.card.metrics, ...metric, testSet: `${values.data} (${data.count} images)` } });
   }
   cnn.dispose();
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name })}\n`);
+    process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name, mirrorAverage })}\n`);
   } else {
-    process.stdout.write(`${data.count} images: accuracy ${(accuracy * 100).toFixed(2)}%, ${msPerFace.toFixed(2)} ms/face on ${describeBackend(backend)}\n`);
+    const how = mirrorAverage ? " (each face averaged with its mirror image)" : "";
+    process.stdout.write(`${data.count} images: accuracy ${(accuracy * 100).toFixed(2)}%${how}, ${msPerFace.toFixed(2)} ms/face on ${describeBackend(backend)}\n`);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 import * as tfl from "@tensorflow/tfjs-layers";
-import { prepareFaces, type FaceDataset } from "@fer/preprocess";
+import { mirrorFaces, prepareFaces, type FaceDataset } from "@fer/preprocess";
 import { initBackend } from "./backend/index.js";
 import type { FeatureLayer } from "./architectures.js";
 import { accuracy, argmaxRows, extractFeatures, runBatched } from "./inference.js";
@@ -72,9 +72,23 @@ export function labelsForModel(cnn: FerCnn, data: FaceDataset): Uint8Array {
   return Uint8Array.from(data.labels, (l) => map[l] as number);
 }
 
+/** Options of {@link evaluateCnn}. */
+export interface EvaluateCnnOptions {
+  /** Average each face's outputs (probabilities for A–E, linear scores for F/G) with its mirror image's first. */
+  readonly mirrorAverage?: boolean;
+}
+
 /** Accuracy of a model on a labelled dataset, with the predictions. */
-export async function evaluateCnn(cnn: FerCnn, data: FaceDataset): Promise<{ accuracy: number; predicted: Uint8Array; labels: Uint8Array }> {
+export async function evaluateCnn(cnn: FerCnn, data: FaceDataset, options: EvaluateCnnOptions = {}): Promise<{ accuracy: number; predicted: Uint8Array; labels: Uint8Array }> {
   const labels = labelsForModel(cnn, data);
-  const predicted = await cnn.predict(data.pixels, data.count);
+  let predicted: Uint8Array;
+  if (options.mirrorAverage) {
+    const scores = await cnn.scores(data.pixels, data.count);
+    const mirrored = await cnn.scores(mirrorFaces(data.pixels, data.count, data.size), data.count);
+    for (let i = 0; i < scores.length; i++) scores[i] = ((scores[i] as number) + (mirrored[i] as number)) / 2;
+    predicted = argmaxRows(scores, scores.length / Math.max(data.count, 1));
+  } else {
+    predicted = await cnn.predict(data.pixels, data.count);
+  }
   return { accuracy: accuracy(predicted, labels), predicted, labels };
 }

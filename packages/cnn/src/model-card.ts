@@ -47,6 +47,8 @@ export interface ModelCard {
     readonly validationAccuracy?: number;
     /** Filled in by an evaluation on a held-out test folder, never used for choices. */
     readonly testAccuracy?: number;
+    /** The same test folder with each face's outputs averaged with its mirror image's (`cnn-eval --mirror-average`). */
+    readonly testAccuracyMirrorAverage?: number;
     readonly testSet?: string;
   };
   readonly createdAt: string;

@@ -6,6 +6,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import {
   concatDatasets,
   mirrorFaces,
+  MIRROR_ID_SUFFIX,
   prepareFaces,
   stratifiedSplit,
   subsetDataset,
@@ -180,7 +181,7 @@ function prepareData(data: FaceDataset, r: ReturnType<typeof resolved>) {
     const mirrored: FaceDataset = {
       ...train,
       pixels: mirrorFaces(train.pixels, train.count, train.size),
-      ids: train.ids.map((id) => `${id}#mirror`),
+      ids: train.ids.map((id) => `${id}${MIRROR_ID_SUFFIX}`),
     };
     train = concatDatasets(train, mirrored);
   }

@@ -5,7 +5,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
 import { initBackend } from "../src/backend/index.js";
-import { DatasetMismatchError, loadCnn } from "../src/cnn-model.js";
+import { mirrorFaces } from "@fer/preprocess";
+import { DatasetMismatchError, evaluateCnn, loadCnn } from "../src/cnn-model.js";
+import { argmaxRows } from "../src/inference.js";
 import { trainingPartOf } from "../src/training-split.js";
 import { plateauStep } from "../src/lr-schedule.js";
 import { trainCnn } from "../src/train.js";
@@ -132,6 +134,22 @@ describe("training on a small slice of FER2013", () => {
     for (let i = 0; i < 1000; i++) await cnn.scores(one, 1);
     expect(tf.memory().numTensors).toBe(before);
     await expect(cnn.scores(one, 2)).rejects.toThrow(/expected 2 faces/);
+    cnn.dispose();
+  });
+
+  it("evaluates with each face's outputs averaged with its mirror image's", async () => {
+    const cnn = await loadCnn(join(work, "run-a", "best"));
+    const slice = { ...data, count: 20, pixels: data.pixels.subarray(0, 20 * 48 * 48), labels: data.labels.subarray(0, 20), ids: data.ids.slice(0, 20) };
+    const a = await cnn.scores(slice.pixels, 20);
+    const b = await cnn.scores(mirrorFaces(slice.pixels, 20, 48), 20);
+    const expected = argmaxRows(a.map((v, i) => (v + b[i]!) / 2), 7);
+    const averaged = await evaluateCnn(cnn, slice, { mirrorAverage: true });
+    expect(averaged.predicted).toEqual(expected);
+    expect(averaged.accuracy).toBeCloseTo(expected.filter((c, i) => c === slice.labels[i]).length / 20, 12);
+    // A mirrored dataset gives the same averaged predictions: averaging is symmetric in the two views.
+    const flipped = await evaluateCnn(cnn, { ...slice, pixels: mirrorFaces(slice.pixels, 20, 48) }, { mirrorAverage: true });
+    expect(flipped.predicted).toEqual(expected);
+    expect((await evaluateCnn(cnn, slice)).predicted).toEqual(argmaxRows(a, 7));
     cnn.dispose();
   });
 });

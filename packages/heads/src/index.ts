@@ -4,6 +4,7 @@ export * from "./core/labels.js";
 export * from "./core/params.js";
 export * from "./core/scaler.js";
 export * from "./core/head.js";
+export * from "./core/view-average.js";
 export { accuracy, confusionMatrix } from "./selection/metrics.js";
 export * from "./softmax/softmax-head.js";
 export * from "./softmax/cnn-output-head.js";

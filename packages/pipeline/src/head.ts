@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import type { FeatureLayer, FerCnn } from "@fer/cnn";
 import { CnnOutputHead, headFromJSON, type Head } from "@fer/heads";
-import { savedHeadFeaturiser, type FeaturiserId } from "@fer/heads/node";
+import { savedHeadFeaturiser, savedHeadMirrorAverage, type FeaturiserId } from "@fer/heads/node";
 import * as tf from "@tensorflow/tfjs-core";
 import { PipelineError } from "./errors.js";
 import type { Featuriser } from "./featuriser.js";
@@ -31,6 +31,8 @@ export interface LoadedHeadFile {
   readonly featureLayer?: FeatureLayer;
   /** The model that computed the features it was fitted on, if recorded (`fer features` records it). */
   readonly featuriser?: FeaturiserId;
+  /** Whether the head was chosen averaging over each face and its mirror image (the pipeline then does so by default). */
+  readonly mirrorAverage?: boolean;
 }
 
 /**
@@ -50,8 +52,10 @@ export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
   const head = await headFromJSON(json);
   const featuriser = savedHeadFeaturiser(json);
   const layer = featuriser?.layer ?? (json as { featureLayer?: unknown }).featureLayer;
+  const mirrorAverage = savedHeadMirrorAverage(json);
   return {
     head,
+    ...(mirrorAverage !== undefined ? { mirrorAverage } : {}),
     ...(layer === "dense1" || layer === "dense2" ? { featureLayer: layer } : {}),
     ...(featuriser !== undefined ? { featuriser } : {}),
   };

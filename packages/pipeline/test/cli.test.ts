@@ -96,10 +96,14 @@ describe("fer", () => {
     expect((await readdir(report)).sort()).toEqual(["class-counts.png", "confusion-matrix.png", "report.md"]);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(["images", "accuracy", "macroF1", "perClass", "confusion", "classes", "msPerFace", "noFace"]));
     expect(Object.keys(j.perClass as object)).toEqual([...EMOTIONS]);
+    expect((j.models as { mirrorAverage: boolean }).mirrorAverage).toBe(false);
   });
 
   it("refuses bad options with exit code 2", async () => {
     expect((await fer(["analyze", PHOTOS.apollo, "--preset", "slow"])).code).toBe(2);
+    const mirror = await fer(["analyze", PHOTOS.apollo, "--mirror-average", "yes"]);
+    expect(mirror.code).toBe(2);
+    expect(mirror.stderr).toMatch(/--mirror-average must be on or off/);
     const r = await fer(["analyze", PHOTOS.apollo, "--preset", "accurate"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/accurate preset .* not available/);

@@ -5,7 +5,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cnnFeaturiserId, loadCnn, type FerCnn } from "@fer/cnn";
 import { KnnHead } from "@fer/heads";
-import { EMOTIONS, type Image } from "@fer/preprocess";
+import { saveHead } from "@fer/heads/node";
+import { EMOTIONS, mirrorFaces, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { createPipeline, PipelineError, type Pipeline } from "../src/index.js";
 import { loadHeadFile } from "../src/head.js";
@@ -161,6 +162,42 @@ describe("head swap", () => {
         else process.env[k] = v;
       }
     }
+    head.dispose();
+  });
+
+  it("averages each face's probabilities with its mirror image's when the head file says so, or when asked", async () => {
+    const data = await ferSlice("train", 6, 20);
+    const X = await cnn.features(data.pixels, data.count, "dense1");
+    const head = await new KnnHead({ k: 5, weights: "distance" }).fit({ rows: data.count, cols: 64, data: X }, data.labels, { classes: data.classes });
+    const faces = await ferSlice("test", 2);
+    const mirrored = mirrorFaces(faces.pixels, faces.count, 48);
+    const plain = await createPipeline({ cnn, head, featureLayer: "dense1" });
+    expect(plain.models.mirrorAverage).toBe(false);
+    const a = await plain.classifyGrayBlock(faces.pixels, faces.count);
+    const b = await plain.classifyGrayBlock(mirrored, faces.count);
+    plain.dispose();
+
+    const file = path.join(work, "knn-mirror.json");
+    await saveHead(head, file, { featuriser: cnnFeaturiserId(cnn.card, "dense1"), mirrorAverage: true });
+    const averaged = await createPipeline({ cnn, head: file });
+    expect(averaged.models.mirrorAverage).toBe(true);
+    const both = await averaged.classifyGrayBlock(faces.pixels, faces.count);
+    both.forEach((s, i) => {
+      for (const c of EMOTIONS) expect(s.scores[c]).toBeCloseTo((a[i]!.scores[c]! + b[i]!.scores[c]!) / 2, 6);
+      expect(s.confidence).toBe(Math.max(...Object.values(s.scores)));
+    });
+    // Crops of any size take the same path: a face crop and its mirror image score the same once averaged.
+    const crop: Image = { width: 48, height: 48, channels: 1, data: faces.pixels.subarray(0, 48 * 48) };
+    const [fromCrop] = await averaged.classifyFaces([crop]);
+    const [fromMirror] = await averaged.classifyFaces([{ ...crop, data: mirrored.subarray(0, 48 * 48) }]);
+    for (const c of EMOTIONS) expect(fromCrop!.scores[c]).toBeCloseTo(fromMirror!.scores[c]!, 5);
+    averaged.dispose();
+
+    const off = await createPipeline({ cnn, head: file, mirrorAverage: false });
+    expect(off.models.mirrorAverage).toBe(false);
+    expect((await off.classifyGrayBlock(faces.pixels, faces.count)).map((s) => s.scores)).toEqual(a.map((s) => s.scores));
+    off.dispose();
+    await expect(createPipeline({ cnn, head, mirrorAverage: "yes" as never })).rejects.toThrow(/mirrorAverage must be true or false/);
     head.dispose();
   });
 

@@ -13,7 +13,7 @@ export { cropBox, expandBox, type CropOptions } from "./crop.js";
 export { mirror } from "./mirror.js";
 export { equalizeHist, equalizeHistInto } from "./equalize-hist.js";
 export { clahe, createClahe, type ClaheOptions, type ClaheFn } from "./clahe.js";
-export { prepareFace, prepareFaces, prepareFaceBytes, mirrorFaces, assertPreprocessSpec, type PreprocessSpec } from "./prepare-face.js";
+export { prepareFace, prepareFaces, prepareFaceBytes, mirrorFaces, MIRROR_ID_SUFFIX, assertPreprocessSpec, type PreprocessSpec } from "./prepare-face.js";
 export { stratifiedSplit, type SplitOptions } from "./split.js";
 export { seededRandom, shuffleInPlace } from "./random.js";
 export { subsetDataset, concatDatasets, classCounts } from "./dataset-ops.js";

@@ -103,6 +103,12 @@ export function prepareFaces(pixels: Uint8Array, count: number, spec: Preprocess
   return out;
 }
 
+/**
+ * Suffix marking the id of a mirrored copy (`"happy/1.jpg#mirror"` is the mirror image of `"happy/1.jpg"`), so that
+ * training sets and features files with mirrored copies can pair each copy with its original.
+ */
+export const MIRROR_ID_SUFFIX = "#mirror";
+
 /** Left-right mirrored copies of a block of `count` gray `size` x `size` faces (same layout as the input). */
 export function mirrorFaces(pixels: Uint8Array, count: number, size: number): Uint8Array {
   if (pixels.length !== count * size * size) {

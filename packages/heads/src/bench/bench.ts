@@ -4,10 +4,12 @@
  *
  *   pnpm --filter @fer/heads bench [-- --train <train.json> --test <test.json>] [--heads softmax,knn,...]
  *        [--max-train N] [--svm-max-train N] [--svm-probability] [--rf-trees N] [--no-standardize] [--json results.json]
+ *        [--mirror-average]
  *
  * Without features files it uses FER2013 train (28,709) / test (3,589) average-pooled to 8x8 = 64-d, so the heads can
  * be measured before a CNN is trained. With --train/--test (features files from @fer/cnn, e.g. its first or second
- * dense layer) it reproduces the study's head table. Heavy: run under `nice -n 10` on a shared machine.
+ * dense layer) it reproduces the study's head table. --mirror-average scores each test face by the head's probabilities
+ * averaged over the face and its mirror image (the test file must hold both: `fer features --mirror`). Heavy: run under `nice -n 10` on a shared machine.
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { writeFile } from "node:fs/promises";
@@ -17,6 +19,7 @@ import { selectRows } from "../core/matrix.js";
 import { ProgressBar } from "../core/progress.js";
 import { createHead } from "../registry.js";
 import { stratifiedSplit } from "../selection/stratified.js";
+import { pairMirroredRows } from "../node/mirrored-pairs.js";
 import { loadSets } from "./load-sets.js";
 import { formatMeasurements, measureHead, type HeadMeasurement } from "./measure.js";
 import { STUDY_HEADS } from "./study-heads.js";
@@ -32,11 +35,14 @@ const { values } = parseArgs({
     "svm-probability": { type: "boolean" },
     "rf-trees": { type: "string" },
     json: { type: "string" },
+    "mirror-average": { type: "boolean" },
   },
   strict: true,
 });
 
-const { train, test, source } = await loadSets(values.train, values.test);
+const { train, test: testFile, source } = await loadSets(values.train, values.test);
+const pairs = values["mirror-average"] ? pairMirroredRows(testFile, "--test features") : undefined;
+const test = pairs?.original ?? testFile;
 const wanted = values.heads ? values.heads.split(",") : STUDY_HEADS.map((h) => h.name);
 for (const w of wanted) if (!STUDY_HEADS.some((h) => h.name === w)) throw new Error(`unknown head ${w}; known: ${STUDY_HEADS.map((h) => h.name).join(", ")}`);
 
@@ -49,7 +55,7 @@ function subset(n: number | undefined): { x: FeatureMatrix; y: Uint8Array } {
 
 console.log(`# @fer/heads bench — ${new Date().toISOString()}`);
 console.log(`# machine: ${cpus()[0]?.model ?? "?"} x ${availableParallelism()}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-console.log(`# features: ${source}: train ${train.features.rows} x ${train.features.cols}, test ${test.features.rows}`);
+console.log(`# features: ${source}: train ${train.features.rows} x ${train.features.cols}, test ${test.features.rows}${pairs ? " (each averaged with its mirror image)" : ""}`);
 
 const results: HeadMeasurement[] = [];
 for (const cfg of STUDY_HEADS.filter((h) => wanted.includes(h.name))) {
@@ -63,7 +69,10 @@ for (const cfg of STUDY_HEADS.filter((h) => wanted.includes(h.name))) {
   const head = createHead(cfg.kind, params);
   console.log(`\n## ${cfg.name} ${JSON.stringify(params)} on ${x.rows} x ${x.cols}`);
   const bar = new ProgressBar();
-  const m = await measureHead(cfg.name, head, x, y, test.features, test.labels, train.classes, (d, t) => bar.update(d, t));
+  const m = await measureHead(cfg.name, head, x, y, test.features, test.labels, train.classes, {
+    onProgress: (d, t) => bar.update(d, t),
+    ...(pairs ? { evalMirrored: pairs.mirrored } : {}),
+  });
   bar.end();
   head.dispose();
   results.push(m);
@@ -73,6 +82,6 @@ for (const cfg of STUDY_HEADS.filter((h) => wanted.includes(h.name))) {
 console.log(`\n## summary (test accuracy on ${test.features.rows} test faces; predict = head only, one thread)`);
 console.log(formatMeasurements(results, "test acc"));
 if (values.json) {
-  await writeFile(values.json, JSON.stringify({ date: new Date().toISOString(), source, results }, null, 2));
+  await writeFile(values.json, JSON.stringify({ date: new Date().toISOString(), source, mirrorAverage: pairs !== undefined, results }, null, 2));
   console.log(`wrote ${values.json}`);
 }

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { Head } from "../core/head.js";
 import type { FeatureMatrix } from "../core/matrix.js";
+import { predictAveraged } from "../core/view-average.js";
 import { accuracy } from "../selection/metrics.js";
 
 /** Wall-clock and CPU time of a piece of work (CPU = user + system time of the whole process, all threads). */
@@ -34,10 +35,21 @@ export interface HeadMeasurement {
   readonly savedGzipBytes: number;
 }
 
+/** Options of {@link measureHead}. */
+export interface MeasureOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Features of the mirror image of every evaluation row: accuracy and time are then those of mirror averaging
+   * (probabilities averaged over both views, see `predictAveraged`).
+   */
+  readonly evalMirrored?: FeatureMatrix;
+}
+
 /** Fits `head` on (x, y), then measures prediction time, accuracy on (ex, ey) and saved size. */
-export async function measureHead(name: string, head: Head, x: FeatureMatrix, y: Uint8Array, ex: FeatureMatrix, ey: Uint8Array, classes: readonly string[], onProgress?: (done: number, total: number) => void): Promise<HeadMeasurement> {
+export async function measureHead(name: string, head: Head, x: FeatureMatrix, y: Uint8Array, ex: FeatureMatrix, ey: Uint8Array, classes: readonly string[], options: MeasureOptions = {}): Promise<HeadMeasurement> {
+  const { onProgress, evalMirrored } = options;
   const [, fit] = await timed(() => head.fit(x, y, { classes, ...(onProgress ? { onProgress } : {}) }));
-  const [pred, p] = await timed(() => head.predict(ex));
+  const [pred, p] = await timed(() => (evalMirrored !== undefined ? predictAveraged(head, [ex, evalMirrored]) : head.predict(ex)));
   const text = JSON.stringify(head.toJSON());
   return {
     name,

@@ -10,6 +10,11 @@
  *
  *   pnpm --filter @fer/heads select-default [-- --train <train.json> --test <test.json> [--validation <val.json>]]
  *        [--out head.json.gz] [--max-mb 20] [--max-head-ms 1] [--candidates '<json [{name, kind, params}]>']
+ *        [--mirror-average]
+ *
+ * --mirror-average scores every candidate by its probabilities averaged over each face and its mirror image (the
+ * validation and test files must hold both: `fer features --mirror`), and marks the saved head so that the pipeline
+ * averages the same way. The refit adds the validation file's mirrored rows only when --train has mirrored rows too.
  *
  * Without features files it runs on the 8x8 pooled-pixel stand-in (useful to exercise the procedure only; the
  * shipped head must come from the trained CNN's features).
@@ -22,6 +27,8 @@ import { saveHead } from "../node/head-file.js";
 import { createHead } from "../registry.js";
 import { accuracy } from "../selection/metrics.js";
 import { stratifiedSplit } from "../selection/stratified.js";
+import { hasMirroredRows, pairMirroredRows } from "../node/mirrored-pairs.js";
+import { predictAveraged } from "../core/view-average.js";
 import { loadSets } from "./load-sets.js";
 import { formatMeasurements, measureHead, timed, type HeadMeasurement } from "./measure.js";
 import { packageDir } from "./shared-data.js";
@@ -45,6 +52,7 @@ const { values } = parseArgs({
     "max-mb": { type: "string" },
     "max-head-ms": { type: "string" },
     candidates: { type: "string" },
+    "mirror-average": { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -53,16 +61,29 @@ const maxHeadMs = Number(values["max-head-ms"] ?? 1);
 const candidates = values.candidates ? (JSON.parse(values.candidates) as HeadConfig[]) : DEFAULT_CANDIDATES;
 const out = values.out ?? path.join(packageDir(), ".cache", "default-fast.json.gz");
 
-const { train, test, source } = await loadSets(values.train, values.test);
+const mirrorAverage = values["mirror-average"];
+if (mirrorAverage && values.validation === undefined) throw new Error("--mirror-average needs --validation (features written with fer features --mirror)");
+const { train, test: testFile, source } = await loadSets(values.train, values.test);
+const testPairs = mirrorAverage ? pairMirroredRows(testFile, "--test features") : undefined;
+const test = testPairs?.original ?? testFile;
 let xTrain: FeatureMatrix;
 let yTrain: Uint8Array;
 let xVal: FeatureMatrix;
 let yVal: Uint8Array;
+let xValMirrored: FeatureMatrix | undefined;
+let refitExtra: { x: FeatureMatrix; y: Uint8Array } | undefined;
 if (values.validation !== undefined) {
   const val = await readFeatures(values.validation);
   if (val.classes.join() !== train.classes.join()) throw new Error(`${values.validation} has classes ${val.classes.join(", ")}, --train ${train.classes.join(", ")}`);
   assertSameFeaturiser({ "--train": train, "--validation": val }); // loadSets has checked --test
-  [xTrain, yTrain, xVal, yVal] = [train.features, train.labels, val.features, val.labels];
+  [xTrain, yTrain] = [train.features, train.labels];
+  if (mirrorAverage) {
+    const pairs = pairMirroredRows(val, "--validation features");
+    [xVal, yVal, xValMirrored] = [pairs.original.features, pairs.original.labels, pairs.mirrored];
+    if (hasMirroredRows(train)) refitExtra = { x: pairs.mirrored, y: yVal };
+  } else {
+    [xVal, yVal] = [val.features, val.labels];
+  }
 } else {
   const split = stratifiedSplit(train.labels, 0.1, 0);
   xTrain = selectRows(train.features, split.train);
@@ -70,14 +91,18 @@ if (values.validation !== undefined) {
   xVal = selectRows(train.features, split.validation);
   yVal = Uint8Array.from(split.validation, (i) => train.labels[i]!);
 }
-const xAll = values.validation !== undefined ? concatRows(xTrain, xVal) : train.features;
-const yAll = values.validation !== undefined ? Uint8Array.from([...yTrain, ...yVal]) : train.labels;
-console.log(`# select-default on ${source}: fit ${xTrain.rows}, validation ${xVal.rows}; budget ${maxBytes / 1e6} MB (.json.gz), ${maxHeadMs} ms/face (head CPU)`);
+let xAll = values.validation !== undefined ? concatRows(xTrain, xVal) : train.features;
+let yAll = values.validation !== undefined ? Uint8Array.from([...yTrain, ...yVal]) : train.labels;
+if (refitExtra !== undefined) [xAll, yAll] = [concatRows(xAll, refitExtra.x), Uint8Array.from([...yAll, ...refitExtra.y])];
+console.log(
+  `# select-default on ${source}: fit ${xTrain.rows}, validation ${xVal.rows}${mirrorAverage ? " (each averaged with its mirror image)" : ""}; ` +
+    `budget ${maxBytes / 1e6} MB (.json.gz), ${maxHeadMs} ms/face (head CPU)`,
+);
 
 const results: HeadMeasurement[] = [];
 for (const c of candidates) {
   const head = createHead(c.kind, c.params);
-  const m = await measureHead(c.name, head, xTrain, yTrain, xVal, yVal, train.classes);
+  const m = await measureHead(c.name, head, xTrain, yTrain, xVal, yVal, train.classes, xValMirrored ? { evalMirrored: xValMirrored } : {});
   head.dispose();
   results.push(m);
   console.log(formatMeasurements([m], "val acc"));
@@ -90,7 +115,7 @@ const cfg = candidates.find((c) => c.name === best.name)!;
 console.log(`\nchosen: ${cfg.name} (${(best.accuracy * 100).toFixed(2)}% validation); refitting on all ${xAll.rows} training and validation vectors`);
 const head = createHead(cfg.kind, cfg.params);
 const [, fit] = await timed(() => head.fit(xAll, yAll, { classes: train.classes }));
-const bytes = await saveHead(head, out, { featuriser: train.featuriser });
-const [pred, p] = await timed(() => head.predict(test.features));
+const bytes = await saveHead(head, out, { featuriser: train.featuriser, mirrorAverage });
+const [pred, p] = await timed(() => (testPairs ? predictAveraged(head, [test.features, testPairs.mirrored]) : head.predict(test.features)));
 console.log(`saved ${out}: ${(bytes / 1e6).toFixed(2)} MB; fit ${fit.cpuSeconds.toFixed(1)} CPU s; test accuracy (record only) ${(accuracy(pred, test.labels) * 100).toFixed(2)}%; ${((p.cpuSeconds * 1000) / test.features.rows).toFixed(3)} ms/face CPU`);
 head.dispose();

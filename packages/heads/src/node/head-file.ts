@@ -10,6 +10,11 @@ import { isFeaturiserId, type FeaturiserId } from "./features-file.js";
 export interface SaveHeadOptions {
   /** The model that computed the features the head was fitted on (the features file's `featuriser`), kept beside the head. */
   readonly featuriser?: FeaturiserId | undefined;
+  /**
+   * The head was chosen (and should be used) averaging its probabilities over each face and its mirror image
+   * (see `predictProbaAveraged`); kept beside the head so that a pipeline can do the same.
+   */
+  readonly mirrorAverage?: boolean | undefined;
 }
 
 /**
@@ -18,7 +23,11 @@ export interface SaveHeadOptions {
  */
 export async function saveHead(head: Head, file: string, options: SaveHeadOptions = {}): Promise<number> {
   const doc = head.toJSON() as object;
-  const text = JSON.stringify(options.featuriser !== undefined ? { ...doc, featuriser: options.featuriser } : doc);
+  const text = JSON.stringify({
+    ...doc,
+    ...(options.featuriser !== undefined ? { featuriser: options.featuriser } : {}),
+    ...(options.mirrorAverage !== undefined ? { mirrorAverage: options.mirrorAverage } : {}),
+  });
   const data = file.endsWith(".gz") ? gzipSync(Buffer.from(text, "utf8"), { level: 9 }) : Buffer.from(text, "utf8");
   await writeFilesAtomically([{ path: file, data }]);
   return data.byteLength;
@@ -44,6 +53,12 @@ export async function loadHead(file: string): Promise<Head> {
 export function savedHeadFeaturiser(json: unknown): FeaturiserId | undefined {
   const f = typeof json === "object" && json !== null ? (json as { featuriser?: unknown }).featuriser : undefined;
   return isFeaturiserId(f) ? f : undefined;
+}
+
+/** Whether a saved head document says to average over each face and its mirror image (see {@link SaveHeadOptions}). */
+export function savedHeadMirrorAverage(json: unknown): boolean | undefined {
+  const m = typeof json === "object" && json !== null ? (json as { mirrorAverage?: unknown }).mirrorAverage : undefined;
+  return typeof m === "boolean" ? m : undefined;
 }
 
 /** Size in bytes of a saved head file. */

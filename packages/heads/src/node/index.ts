@@ -1,2 +1,3 @@
 export * from "./features-file.js";
 export * from "./head-file.js";
+export * from "./mirrored-pairs.js";

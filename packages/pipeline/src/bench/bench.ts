@@ -102,7 +102,7 @@ export async function bench(argv: string[]): Promise<number> {
   const faces = (p: Record<string, { faces: number }>) => Object.values(p).map((x) => x.faces).join("+");
   const fmt = (v: number | null) => (v === null ? "n/a" : v.toFixed(0));
   const rows = [
-    `| @fer/pipeline analyze() (${ours.models.detector}; ${ours.models.featuriser}; ${ours.models.head}) | ${fmt(ours.msPerPhoto)} | ${fmt(ours.msPerFace)} | ${faces(ours.perPhoto)} | ${oursFer ? `${(oursFer.accuracy * 100).toFixed(2)}% (${oursFer.images})` : "-"} |`,
+    `| @fer/pipeline analyze() (${ours.models.detector}; ${ours.models.featuriser}; ${ours.models.head}${ours.models.mirrorAverage ? " + mirror average" : ""}) | ${fmt(ours.msPerPhoto)} | ${fmt(ours.msPerFace)} | ${faces(ours.perPhoto)} | ${oursFer ? `${(oursFer.accuracy * 100).toFixed(2)}% (${oursFer.images})` : "-"} |`,
     ...(ssdOurs ? [`| @fer/pipeline analyze() (${ssdOurs.models.detector}; same classifier) | ${fmt(ssdOurs.msPerPhoto)} | ${fmt(ssdOurs.msPerFace)} | ${faces(ssdOurs.perPhoto)} | - |`] : []),
     `| face-api detectAllFaces().withFaceExpressions() (${apiSsd.detector}, its default) | ${fmt(apiSsd.msPerPhoto)} | ${fmt(apiSsd.msPerFace)} | ${faces(apiSsd.perPhoto)} | ${apiSsd.fer2013 ? `${(apiSsd.fer2013.accuracy * 100).toFixed(2)}% (${apiSsd.fer2013.images})` : "-"} |`,
     `| face-api detectAllFaces().withFaceExpressions() (${apiTiny.detector}) | ${fmt(apiTiny.msPerPhoto)} | ${fmt(apiTiny.msPerFace)} | ${faces(apiTiny.perPhoto)} | - |`,

@@ -62,7 +62,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       process.stdout.write(
         `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, macro F1 ${result.macroF1.toFixed(3)}, ` +
           `${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
-          `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; backend ${backend}\n`,
+          `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; backend ${backend}\n`,
       );
     }
     return 0;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cnnFeaturiserId, createProgressBar, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
-import { mirrorFaces } from "@fer/preprocess";
+import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { defaultCnnDir } from "../defaults.js";
 import { reportFailure, UsageError } from "./options.js";
@@ -84,7 +84,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
       bar.finish();
       const labels = new Uint8Array(total);
       for (let c = 0; c < copies; c++) labels.set(dataset.labels, c * dataset.count);
-      const ids = copies === 1 ? dataset.ids : [...dataset.ids, ...dataset.ids.map((id) => `${id}#mirror`)];
+      const ids = copies === 1 ? dataset.ids : [...dataset.ids, ...dataset.ids.map((id) => `${id}${MIRROR_ID_SUFFIX}`)];
       await writeFeatures(values.out, {
         features: { rows: total, cols: dim, data },
         labels,

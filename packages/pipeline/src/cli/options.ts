@@ -10,6 +10,7 @@ export const PIPELINE_FLAGS = {
   cnn: { type: "string" },
   layer: { type: "string" },
   margin: { type: "string" },
+  "mirror-average": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -19,7 +20,9 @@ export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CN
   --head FILE             a saved head (head.toJSON() as JSON, e.g. from fer fit-head) to swap in
   --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
   --layer dense1|dense2   the CNN layer a swapped head reads (default: the head file's, else dense1)
-  --margin X              crop margin as a fraction of the face box (default per detector)`;
+  --margin X              crop margin as a fraction of the face box (default per detector)
+  --mirror-average on|off classify each face and its mirror image, averaging the probabilities (twice the CNN time;
+                          default: as the head file says, on for the shipped fast head)`;
 
 /** Thrown for bad command-line values; the command prints it and exits with code 2. */
 export class UsageError extends Error {
@@ -37,6 +40,7 @@ export function pipelineOptionsFromFlags(values: {
   cnn?: string | undefined;
   layer?: string | undefined;
   margin?: string | undefined;
+  "mirror-average"?: string | undefined;
 }): PipelineOptions {
   const o: { -readonly [K in keyof PipelineOptions]: PipelineOptions[K] } = {};
   if (values.preset !== undefined) {
@@ -59,6 +63,11 @@ export function pipelineOptionsFromFlags(values: {
     const m = Number(values.margin);
     if (!Number.isFinite(m) || m < 0 || m > 1) throw new UsageError(`--margin must be a number in [0, 1], got "${values.margin}"`);
     o.margin = m;
+  }
+  const mirrorAverage = values["mirror-average"];
+  if (mirrorAverage !== undefined) {
+    if (mirrorAverage !== "on" && mirrorAverage !== "off") throw new UsageError(`--mirror-average must be on or off, got "${mirrorAverage}"`);
+    o.mirrorAverage = mirrorAverage === "on";
   }
   return o;
 }

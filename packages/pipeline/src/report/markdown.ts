@@ -37,7 +37,7 @@ export function reportMarkdown(r: EvaluationResult, charts: { confusion: string;
     "# FER evaluation report",
     "",
     `- dataset: \`${r.dataset}\`${r.detect ? " (photos: largest detected face classified)" : " (face crops)"}`,
-    `- models: preset ${r.models.preset}; detector ${r.models.detector}; featuriser ${r.models.featuriser}; head ${r.models.head}`,
+    `- models: preset ${r.models.preset}; detector ${r.models.detector}; featuriser ${r.models.featuriser}; head ${r.models.head}${r.models.mirrorAverage ? ", averaged with mirror images" : ""}`,
     `- date: ${meta.date}${meta.backend ? `; backend: ${meta.backend}` : ""}`,
     "",
     "## Summary",
