@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fits the pipeline's fast head on the shipped CNN's features, choosing it on the CNN's own validation images.
-#   scripts/fit-fast-head.sh [WORK_DIR=.cache/fast-head] [LAYER=dense1] [TRAIN=plain|mirror]
+#   scripts/fit-fast-head.sh [WORK_DIR=.cache/fast-head] [LAYER=dense1] [TRAIN=mirror|plain]
 # Writes WORK_DIR/<layer>-{train,val,test}.{json,bin} (features of the images the CNN trained on, of the ones it held
-# out, and of PublicTest; validation and test with their mirror images, train with them when TRAIN=mirror) and
+# out, and of PublicTest, each with its mirror images as the study fitted its heads; TRAIN=plain leaves them out of train) and
 # packages/pipeline/models/fast-head.json.gz, chosen and used with mirror averaging (each face's probabilities
 # averaged with its mirror image's). Needs `pnpm build` first; the shared data folder is ../shared unless
 # FER_SHARED_DIR says otherwise. Extraction runs two processes at a time (2 cores here).
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-.cache/fast-head}"
 layer="${2:-dense1}"
-train_copies="${3:-plain}"
+train_copies="${3:-mirror}"
 case "$train_copies" in
   plain) train_mirror=() ;;
   mirror) train_mirror=(--mirror) ;;
