@@ -1,5 +1,5 @@
 import { HeadError } from "./errors.js";
-import type { Head } from "./head.js";
+import { argmaxRows, type Head } from "./head.js";
 import { toFeatureMatrix, type FeaturesInput } from "./matrix.js";
 
 /**
@@ -24,5 +24,5 @@ export function predictProbaAveraged(head: Head, views: readonly FeaturesInput[]
 
 /** The class index with the highest averaged probability per sample (see {@link predictProbaAveraged}); first on ties. */
 export function predictAveraged(head: Head, views: readonly FeaturesInput[]): number[] {
-  return predictProbaAveraged(head, views).map((row) => row.reduce((best, p, k) => (p > row[best]! ? k : best), 0));
+  return Array.from(argmaxRows(predictProbaAveraged(head, views).flat(), head.classes.length));
 }
