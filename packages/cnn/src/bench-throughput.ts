@@ -4,11 +4,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ARCHITECTURE_SPECS, buildModel, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops.js";
+import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
+import { loadOnnxRuntime } from "./onnx/runtime.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
 import { createLocalStepRunner, type StepRunner } from "./train-step.js";
 
 /*
- * Training and inference throughput of one architecture at batch 64 on the backend chosen here.
+ * Training and inference throughput of one architecture at batch 64 on the backend chosen here, and inference on
+ * onnxruntime (1 and 2 threads) when onnxruntime-node is installed.
  * Usage: node dist/bench-throughput.js [ARCH=F] [STEPS=10] [WORKERS=1,2]
  */
 const arch = process.argv[2] ?? "F";
@@ -74,5 +77,21 @@ const inferRate = await rate(async () => {
   out.dispose();
 }, steps * 2);
 xs.dispose();
-console.log(`inference (1 thread): ${inferRate.toFixed(1)} img/s = ${((inferRate * flops) / 1e9).toFixed(1)} GFLOP/s, ${(1000 / inferRate).toFixed(2)} ms/face at batch ${batch}`);
+const inferenceLine = (what: string, r: number) =>
+  `${what}: ${r.toFixed(1)} img/s = ${((r * flops) / 1e9).toFixed(1)} GFLOP/s (${((100 * r * flops) / nativePeak).toFixed(1)}% of peak), ${(1000 / r).toFixed(2)} ms/face at batch ${batch}`;
+console.log(inferenceLine("inference, tfjs (1 thread)", inferRate));
+
+const ort = await loadOnnxRuntime();
+if (ort === undefined) {
+  console.log("inference, onnxruntime: not installed (npm i onnxruntime-node)");
+} else {
+  const { bytes, names } = layersModelToOnnx(model);
+  for (const threads of [1, 2]) {
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", intraOpNumThreads: threads });
+    const feeds = { [names.input]: new ort.Tensor("float32", x, [batch, size, size, 1]) };
+    const ortRate = await rate(() => session.run(feeds), steps * 2);
+    await session.release();
+    console.log(inferenceLine(`inference, onnxruntime (${threads} thread${threads > 1 ? "s" : ""})`, ortRate));
+  }
+}
 model.dispose();

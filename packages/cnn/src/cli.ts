@@ -176,9 +176,10 @@ export async function train(argv: string[]): Promise<number> {
   }
 }
 
-const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-test] [--mirror-average]
+const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-test] [--mirror-average] [--engine NAME]
   Accuracy of a trained CNN (a folder written by fer train, e.g. its best/) on a <root>/<class>/*.jpg folder.
-  --json                 print {images, accuracy, msPerFace, backend, mirrorAverage}
+  --json                 print {images, accuracy, msPerFace, backend, engine, mirrorAverage}
+  --engine NAME          auto (default: onnxruntime when onnxruntime-node is installed, else tfjs), onnxruntime, tfjs
   --record-test          write the accuracy into the model card as its test accuracy
   --mirror-average       average each face's outputs with its mirror image's (test-time augmentation; twice the time)`;
 
@@ -195,12 +196,15 @@ export async function cnnEval(argv: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       "record-test": { type: "boolean", default: false },
       "mirror-average": { type: "boolean", default: false },
+      engine: { type: "string" },
     },
     CNN_EVAL_HELP,
   );
   if (typeof values === "number") return values;
   if (values.model === undefined || values.data === undefined) return fail(`--model and --data are required\n${CNN_EVAL_HELP}`);
-  const cnn = await loadCnn(resolve(values.model));
+  const engine = values.engine ?? "auto";
+  if (engine !== "auto" && engine !== "onnxruntime" && engine !== "tfjs") return fail(`--engine must be auto, onnxruntime or tfjs\n${CNN_EVAL_HELP}`);
+  const cnn = await loadCnn(resolve(values.model), { engine });
   const data = await loadFolderWithProgress(resolve(values.data));
   const started = performance.now();
   const mirrorAverage = values["mirror-average"];
@@ -213,10 +217,10 @@ export async function cnnEval(argv: string[]): Promise<number> {
   }
   cnn.dispose();
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name, mirrorAverage })}\n`);
+    process.stdout.write(`${JSON.stringify({ images: data.count, accuracy, msPerFace, backend: backend.name, engine: cnn.engine, mirrorAverage })}\n`);
   } else {
     const how = mirrorAverage ? " (each face averaged with its mirror image)" : "";
-    process.stdout.write(`${data.count} images: accuracy ${(accuracy * 100).toFixed(2)}%${how}, ${msPerFace.toFixed(2)} ms/face on ${describeBackend(backend)}\n`);
+    process.stdout.write(`${data.count} images: accuracy ${(accuracy * 100).toFixed(2)}%${how}, ${msPerFace.toFixed(2)} ms/face on ${cnn.engine === "onnxruntime" ? "onnxruntime" : describeBackend(backend)}\n`);
   }
   return 0;
 }

@@ -123,7 +123,7 @@ describe("training on a small slice of FER2013", () => {
   });
 
   it("a loaded model predicts, extracts 64-d features, and leaks no tensors over 1,000 calls", async () => {
-    const cnn = await loadCnn(join(work, "run-a", "best"));
+    const cnn = await loadCnn(join(work, "run-a", "best"), { engine: "tfjs" });
     const one = data.pixels.subarray(0, 48 * 48);
     const scores = await cnn.scores(one, 1);
     expect(scores).toHaveLength(7);

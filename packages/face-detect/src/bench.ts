@@ -3,7 +3,8 @@
  * `pnpm bench` for @fer/face-detect: measures every detector on the shared WIDER FACE sample (detect-eval figures)
  * and times one 1024-pixel-wide photo, then prints Markdown tables for the README.
  * `--speed` times only (skips the WIDER FACE pass); `--only TEXT` runs only the variants whose label contains TEXT.
- * FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend).
+ * FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend); onnxruntime uses its default threads (one per
+ * physical core).
  * Data: ../shared beside the repo root, or FER_SHARED_DIR. Heavy: about 5 minutes of CPU time (most of it the Haar cascade); run it alone, under `nice`.
  */
 import { readFile } from "node:fs/promises";
@@ -26,9 +27,10 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { label: "haar", name: "haar", options: {} },
-  { label: "ssd-mobilenet-v1 (padToSquare: the old 512x512 input)", name: "ssd-mobilenet-v1", options: { padToSquare: true } },
-  { label: "ssd-mobilenet-v1", name: "ssd-mobilenet-v1", options: {} },
-  { label: "ssd-mobilenet-v1 (inputSize 416)", name: "ssd-mobilenet-v1", options: { inputSize: 416 } },
+  { label: "ssd-mobilenet-v1", name: "ssd-mobilenet-v1", options: { engine: "tfjs" } },
+  { label: "ssd-mobilenet-v1", name: "ssd-mobilenet-v1", options: { engine: "onnxruntime" } },
+  { label: "ssd-mobilenet-v1 1 thread", name: "ssd-mobilenet-v1", options: { engine: "onnxruntime", threads: 1 } },
+  { label: "ssd-mobilenet-v1 inputSize 416", name: "ssd-mobilenet-v1", options: { inputSize: 416, engine: "onnxruntime" } },
   { label: "tiny-face", name: "tiny-face", options: {} },
 ];
 
@@ -74,7 +76,8 @@ async function main(argv: string[]): Promise<void> {
         await detector.detect(photo1024);
         times.push(performance.now() - t0);
       }
-      speed.push(`| ${v.label} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} |`);
+      const label = detector.engine === undefined ? v.label : `${v.label} (${detector.engine})`;
+      speed.push(`| ${label} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} |`);
       process.stderr.write(`${v.label}: done\n`);
     } finally {
       detector.dispose();

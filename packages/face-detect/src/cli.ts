@@ -17,8 +17,9 @@ Measures face detectors on a WIDER FACE style folder: recall and precision at Io
   --detector      ${listDetectors().map((d) => d.name).join(", ")} (default: all)
   --limit N       only the first N images
   --json          one JSON object per detector and line:
-                  {detector, images, faces, recall40, precision40, recallAll, falsePerImage, msPerImage}
-The tfjs backend comes from @fer/cnn/backend (FER_TF_BACKEND=wasm|cpu forces one).`;
+                  {detector, images, faces, recall40, precision40, recallAll, falsePerImage, msPerImage, engine?}
+The DNN detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
+one), else on the tfjs backend from @fer/cnn/backend (FER_TF_BACKEND=wasm|cpu forces one).`;
 
 const DETECT_USAGE = `usage: detect IMAGE... [--detector NAME]
 
@@ -34,7 +35,7 @@ export function formatEvaluationTable(rows: readonly DetectorEvaluation[]): stri
   const sep = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
   const body = rows.map(
     (r) =>
-      `| ${r.detector} | ${r.images} | ${r.faces} | ${pct(r.recall40)} | ${pct(r.precision40)} | ${pct(r.recallAll)} | ${r.falsePerImage.toFixed(2)} | ${r.msPerImage.toFixed(0)} |`,
+      `| ${r.detector}${r.engine === undefined ? "" : ` (${r.engine})`} | ${r.images} | ${r.faces} | ${pct(r.recall40)} | ${pct(r.precision40)} | ${pct(r.recallAll)} | ${r.falsePerImage.toFixed(2)} | ${r.msPerImage.toFixed(0)} |`,
   );
   return [head, sep, ...body].join("\n");
 }

@@ -72,6 +72,8 @@ export interface DetectorEvaluation {
   falsePerImage: number;
   /** Mean wall time of `detect()` per image (decoding excluded; one untimed warm-up call first). */
   msPerImage: number;
+  /** DNN detectors: what ran the network (`onnxruntime` or `tfjs`). */
+  engine?: "onnxruntime" | "tfjs";
 }
 
 /** Sums per-image counts into the reported figures. */
@@ -126,5 +128,6 @@ export async function evaluateDetector(
     perImage.push(counts);
     onImage?.(entry.file, dets, counts);
   }
-  return summarise(detector.name, perImage, totalMs);
+  const summary = summarise(detector.name, perImage, totalMs);
+  return detector.engine === undefined ? summary : { ...summary, engine: detector.engine };
 }

@@ -113,6 +113,7 @@ function decode(out: Float32Array, rows: number, cols: number, minScore: number,
 /** face-api's Tiny face detector (a Tiny-YOLOv2 with separable convolutions) on the active tfjs backend. */
 class TinyFaceDetector implements FaceDetector {
   readonly name = "tiny-face" as const;
+  readonly engine = "tfjs" as const;
   private params: TinyParams | undefined;
 
   constructor(

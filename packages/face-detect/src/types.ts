@@ -16,6 +16,8 @@ export type DetectorName = "haar" | "ssd-mobilenet-v1" | "tiny-face";
 export interface FaceDetector {
   /** The name it was created under (see {@link listDetectors}). */
   readonly name: DetectorName;
+  /** DNN detectors: what runs the network (`onnxruntime`, or `tfjs` on the active tfjs-core backend). */
+  readonly engine?: "onnxruntime" | "tfjs";
   /**
    * Finds the faces in `img` (gray, RGB or RGBA, any size). Boxes are integers in `img`'s pixel coordinates, inside
    * the image, sorted by score (highest first; ties and score-less boxes top-to-bottom, then left-to-right).

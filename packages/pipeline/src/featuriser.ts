@@ -8,6 +8,8 @@ import { EMOTIONS, prepareFaceBytes, type Image } from "@fer/preprocess";
  */
 export interface Featuriser {
   readonly kind: "cnn" | "embedder";
+  /** What runs the network: `onnxruntime` or `tfjs` (see `loadCnn`'s `engine` in `@fer/cnn`). */
+  readonly engine: "onnxruntime" | "tfjs";
   /** Short description naming the model and the layer, e.g. `"cnn F (models/fer-f) dense1"`. */
   readonly name: string;
   /** Length of one feature vector. */
@@ -38,6 +40,7 @@ export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?
   let disposed = false;
   return {
     kind: "cnn",
+    engine: cnn.engine,
     name: `cnn ${cnn.card.architecture}${options.label ? ` (${options.label})` : ""} ${layer}`,
     dim,
     classes: cnn.card.classes,
@@ -66,6 +69,7 @@ export function embedderFeaturiser(embedder: Embedder, options: { owns?: boolean
   let disposed = false;
   return {
     kind: "embedder",
+    engine: "tfjs",
     name: `embedder ${embedder.name} ${embedder.layer}`,
     dim: embedder.dim,
     classes: EMOTIONS,

@@ -75,6 +75,8 @@ export interface ModelsUsed {
   readonly head: string;
   /** Whether each face was classified with its mirror image, probabilities averaged. */
   readonly mirrorAverage: boolean;
+  /** What ran each network: `onnxruntime` or `tfjs` (the detector's is absent for the Haar cascade). */
+  readonly engines: { readonly detector?: "onnxruntime" | "tfjs"; readonly featuriser: "onnxruntime" | "tfjs" };
 }
 
 /** The result of analysing one image. */
@@ -295,7 +297,8 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     const classes = featuriser.classes;
     const headClassIndex = head.classes.map((c) => classes.indexOf(c));
     const mirrorAverage = options.mirrorAverage ?? headMirrorAverage ?? false;
-    const models: ModelsUsed = { preset: usedPreset, detector: detector.name, featuriser: featuriser.name, head: headLabel, mirrorAverage };
+    const engines = { ...(detector.engine === undefined ? {} : { detector: detector.engine }), featuriser: featuriser.engine };
+    const models: ModelsUsed = { preset: usedPreset, detector: detector.name, featuriser: featuriser.name, head: headLabel, mirrorAverage, engines };
     const theHead = head;
     let disposed = false;
 

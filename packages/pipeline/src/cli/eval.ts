@@ -41,7 +41,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const root = path.resolve(positionals[0] as string);
     pipeline = await createPipeline(pipelineOptionsFromFlags(values));
     const { describeBackend, initBackend } = await import("@fer/cnn/backend");
-    const backend = describeBackend(await initBackend());
+    const tfjsBackend = describeBackend(await initBackend());
+    const { engines } = pipeline.models;
+    const backend =
+      `featuriser on ${engines.featuriser}${values.detect && engines.detector !== undefined ? `, detector on ${engines.detector}` : ""}` +
+      `; tfjs backend ${tfjsBackend}`;
     let bar: ReturnType<typeof createProgressBar> | undefined;
     const result = await evaluateFolder(pipeline, root, {
       detect: values.detect,
@@ -62,7 +66,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       process.stdout.write(
         `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, macro F1 ${result.macroF1.toFixed(3)}, ` +
           `${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
-          `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; backend ${backend}\n`,
+          `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; ${backend}\n`,
       );
     }
     return 0;

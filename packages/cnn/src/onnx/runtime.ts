@@ -1,0 +1,55 @@
+import type * as Ort from "onnxruntime-node";
+
+/** What runs a network at inference: onnxruntime, tfjs (on the backend `initBackend` picks), or `auto`. */
+export type InferenceEngine = "auto" | "onnxruntime" | "tfjs";
+
+/** The `onnxruntime-node` module. */
+export type OnnxRuntime = typeof Ort;
+
+/** A resolved engine: onnxruntime with its module, or tfjs. */
+export type ResolvedEngine = { engine: "onnxruntime"; ort: OnnxRuntime } | { engine: "tfjs" };
+
+/** Thrown for an unknown engine name (`bad-option`) or for onnxruntime asked for but not installed (`missing`). */
+export class EngineError extends Error {
+  constructor(
+    readonly kind: "bad-option" | "missing",
+    message: string,
+  ) {
+    super(message);
+    this.name = "EngineError";
+  }
+}
+
+let loading: Promise<OnnxRuntime | undefined> | undefined;
+
+/**
+ * Loads `onnxruntime-node` (an optional peer dependency: CPU kernels with AVX2/FMA, several times faster than tfjs's
+ * WebAssembly backend for fer's networks) once per process; `undefined` when it is not installed or cannot load.
+ */
+export function loadOnnxRuntime(): Promise<OnnxRuntime | undefined> {
+  loading ??= import("onnxruntime-node").then(
+    (m) => (typeof m.InferenceSession === "function" ? (m as OnnxRuntime) : (m.default as OnnxRuntime)),
+    () => undefined,
+  );
+  return loading;
+}
+
+/**
+ * The one place fer picks an inference engine. `auto` (or no choice) is onnxruntime when `onnxruntime-node` is
+ * installed, else tfjs; the `FER_ENGINE` environment variable (`onnxruntime` or `tfjs`) replaces `auto`.
+ * @throws {EngineError} for an unknown name, or when onnxruntime is asked for and cannot be loaded.
+ */
+export async function resolveEngine(requested?: InferenceEngine): Promise<ResolvedEngine> {
+  const fromEnv = process.env.FER_ENGINE;
+  const wanted = requested === undefined || requested === "auto" ? (fromEnv === undefined || fromEnv === "" ? "auto" : fromEnv) : requested;
+  if (wanted !== "auto" && wanted !== "onnxruntime" && wanted !== "tfjs") {
+    throw new EngineError("bad-option", `engine must be auto, onnxruntime or tfjs, got "${wanted}"`);
+  }
+  if (wanted === "tfjs") return { engine: "tfjs" };
+  const ort = await loadOnnxRuntime();
+  if (ort !== undefined) return { engine: "onnxruntime", ort };
+  if (wanted === "onnxruntime") {
+    throw new EngineError("missing", "engine onnxruntime asked for, but the onnxruntime-node package is not installed (npm i onnxruntime-node)");
+  }
+  return { engine: "tfjs" };
+}

@@ -1,0 +1,15 @@
+import { EngineError, resolveEngine as resolveInferenceEngine, type InferenceEngine, type ResolvedEngine } from "@fer/cnn/onnx";
+import { FaceDetectError } from "./errors.js";
+
+/** Which engine runs a DNN detector's network (see `resolveEngine` in `@fer/cnn/onnx`). */
+export type DetectorEngine = InferenceEngine;
+
+/** `resolveEngine` of `@fer/cnn/onnx`, with its errors as {@link FaceDetectError}s (`bad-option`, `model-load`). */
+export async function resolveEngine(engine: DetectorEngine | undefined): Promise<ResolvedEngine> {
+  try {
+    return await resolveInferenceEngine(engine);
+  } catch (e) {
+    if (e instanceof EngineError) throw new FaceDetectError(e.kind === "bad-option" ? "bad-option" : "model-load", e.message);
+    throw e;
+  }
+}
