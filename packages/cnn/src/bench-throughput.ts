@@ -5,7 +5,7 @@ import { ARCHITECTURE_SPECS, buildModel, isArchitecture } from "./architectures.
 import { describeBackend, initBackend } from "./backend/index.js";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops.js";
 import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
-import { loadOnnxRuntime } from "./onnx/runtime.js";
+import { createCpuSession, loadOnnxRuntime } from "./onnx/runtime.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
 import { createLocalStepRunner, type StepRunner } from "./train-step.js";
 
@@ -87,7 +87,7 @@ if (ort === undefined) {
 } else {
   const { bytes, names } = layersModelToOnnx(model);
   for (const threads of [1, 2]) {
-    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", intraOpNumThreads: threads });
+    const session = await createCpuSession(ort, bytes, threads);
     const feeds = { [names.input]: new ort.Tensor("float32", x, [batch, size, size, 1]) };
     const ortRate = await rate(() => session.run(feeds), steps * 2);
     await session.release();

@@ -4,7 +4,7 @@ import { initBackend } from "./backend/index.js";
 import type { FeatureLayer } from "./architectures.js";
 import { accuracy, argmaxRows, extractFeatures, INFERENCE_BATCH, runBatched } from "./inference.js";
 import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
-import { resolveEngine, type InferenceEngine, type OnnxRuntime } from "./onnx/runtime.js";
+import { createCpuSession, resolveEngine, type InferenceEngine, type OnnxRuntime } from "./onnx/runtime.js";
 import type { ModelCard } from "./model-card.js";
 import { loadLayersModel, readModelCard } from "./model-io.js";
 
@@ -48,11 +48,7 @@ export interface LoadCnnOptions {
 /** An onnxruntime session on the ONNX form of `model`; `run` gives one Dense layer's output (or the scores) per face. */
 async function onnxForward(ort: OnnxRuntime, model: tfl.LayersModel, size: number, threads: number | undefined) {
   const { bytes, names } = layersModelToOnnx(model);
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
-  });
+  const session = await createCpuSession(ort, bytes, threads);
   const per = size * size;
   let released = false;
   return {

@@ -31,7 +31,8 @@ const VARIANTS: Variant[] = [
   { label: "ssd-mobilenet-v1", name: "ssd-mobilenet-v1", options: { engine: "onnxruntime" } },
   { label: "ssd-mobilenet-v1 1 thread", name: "ssd-mobilenet-v1", options: { engine: "onnxruntime", threads: 1 } },
   { label: "ssd-mobilenet-v1 inputSize 416", name: "ssd-mobilenet-v1", options: { inputSize: 416, engine: "onnxruntime" } },
-  { label: "tiny-face", name: "tiny-face", options: {} },
+  { label: "tiny-face", name: "tiny-face", options: { engine: "tfjs" } },
+  { label: "tiny-face", name: "tiny-face", options: { engine: "onnxruntime" } },
 ];
 
 const TIMED_RUNS = 10;

@@ -46,3 +46,9 @@ export function checkBooleanOption(name: string, value: unknown): void {
     throw new FaceDetectError("bad-option", `${name} must be true or false, got ${String(value)}`);
   }
 }
+
+/** Throws `bad-option` unless `value` is undefined or a whole number of threads (1..256). */
+export function checkThreadsOption(value: unknown): void {
+  checkNumberOption("threads", value, 1, 256);
+  if (value !== undefined && !Number.isInteger(value)) throw new FaceDetectError("bad-option", `threads must be a whole number, got ${String(value)}`);
+}

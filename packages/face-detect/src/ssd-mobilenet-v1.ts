@@ -4,9 +4,10 @@ import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
-import { assertDetectableImage, checkBooleanOption, checkNumberOption } from "./image-input.js";
+import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
-import { createOnnxSsdRunner, SSD_STRIDE2, type ConvWeights, type SsdRunner, type SsdWeights } from "./ssd-onnx.js";
+import type { NetworkRunner } from "./network-runner.js";
+import { createOnnxSsdRunner, SSD_STRIDE2, type ConvWeights, type SsdWeights } from "./ssd-onnx.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** Options of the SSD MobileNet v1 face detector. */
@@ -196,15 +197,14 @@ function forward(p: SsdWeights, x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
 }
 
 /** Runs the network on the active tfjs-core backend. */
-function tfjsSsdRunner(p: SsdWeights): SsdRunner {
+function tfjsSsdRunner(p: SsdWeights): NetworkRunner {
   return {
     async run(input, height, width) {
-      const [boxes, classes] = tf.tidy(() => forward(p, tf.tensor4d(input, [1, height, width, 3], "float32")));
+      const outputs = tf.tidy(() => forward(p, tf.tensor4d(input, [1, height, width, 3], "float32")));
       try {
-        return (await Promise.all([boxes.data(), classes.data()])) as [Float32Array, Float32Array];
+        return (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
       } finally {
-        boxes.dispose();
-        classes.dispose();
+        tf.dispose(outputs);
       }
     },
     dispose() {},
@@ -260,7 +260,7 @@ class SsdMobilenetDetector implements FaceDetector {
     private readonly anchorShapes: SsdParams["anchorShapes"],
     /** Weight tensors the runner reads (tfjs engine); none for onnxruntime, which holds its own copy. */
     private readonly owned: tf.Tensor[],
-    private readonly runner: SsdRunner,
+    private readonly runner: NetworkRunner,
     /** Which engine runs the network. */
     readonly engine: "onnxruntime" | "tfjs",
     private readonly opts: Required<Omit<SsdMobilenetOptions, "modelDir" | "engine" | "threads">>,
@@ -284,7 +284,7 @@ class SsdMobilenetDetector implements FaceDetector {
     const { inputHeight: h, inputWidth: w } = placement;
     // Pixels scaled to -1..1; the padding is black (-1), as in face-api.
     const data = networkInput(img, placement, [127.5, 127.5, 127.5], 1 / 127.5);
-    const [enc, logits] = await this.runner.run(data, h, w);
+    const [enc, logits] = (await this.runner.run(data, h, w)) as [Float32Array, Float32Array];
     const anchors = this.anchorsFor(h, w);
     if (enc.length !== anchors.length) {
       throw new FaceDetectError("model-load", `${MODEL}: ${enc.length / 4} box encodings for ${anchors.length / 4} anchors`);
@@ -321,10 +321,7 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   checkBooleanOption("padToSquare", options.padToSquare);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
-  checkNumberOption("threads", options.threads, 1, 256);
-  if (options.threads !== undefined && !Number.isInteger(options.threads)) {
-    throw new FaceDetectError("bad-option", `threads must be a whole number, got ${options.threads}`);
-  }
+  checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
   await tf.ready();
   const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
@@ -342,7 +339,7 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   }
   for (const h of params.heads) used.add(h.box.filter).add(h.box.bias).add(h.cls.filter).add(h.cls.bias);
   tf.dispose(Object.values(weights).filter((t) => !used.has(t)));
-  let runner: SsdRunner;
+  let runner: NetworkRunner;
   let owned = [...used];
   if (engine.engine === "onnxruntime") {
     try {

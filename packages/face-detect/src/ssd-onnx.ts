@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { OnnxGraphBuilder, type OnnxRuntime } from "@fer/cnn/onnx";
+import { addImageInput, addTfConv, createOnnxRunner, type NetworkRunner, type OnnxRunnerOptions } from "./network-runner.js";
 
 /** A convolution's weights as the tfjs network holds them: filter `[kh, kw, in, out]` (depthwise: `[kh, kw, in, 1]`). */
 export interface ConvWeights {
@@ -15,12 +16,6 @@ export interface SsdWeights {
   heads: readonly { box: ConvWeights; cls: ConvWeights }[];
 }
 
-/** Runs the network on a `[1, height, width, 3]` input; resolves to box encodings `[n * 4]` and logits `[n * 3]`. */
-export interface SsdRunner {
-  run(input: Float32Array, height: number, width: number): Promise<[Float32Array, Float32Array]>;
-  dispose(): void;
-}
-
 /** MobileNet v1 depthwise layers with stride 2. */
 export const SSD_STRIDE2 = new Set([2, 4, 6, 12]);
 
@@ -33,26 +28,12 @@ export function ssdOnnxModel(w: SsdWeights): Uint8Array {
   const g = new OnnxGraphBuilder("ssd_mobilenetv1");
   const zero = g.addFloatInitializer("zero", [], new Float32Array([0]));
   const six = g.addFloatInitializer("six", [], new Float32Array([6]));
-  let convs = 0;
   const conv = (x: string, c: ConvWeights, stride: number, relu6: boolean, depthwise = false): string => {
-    const [kh, kw, inC, outC] = c.filter.shape;
-    const id = convs++;
-    // ONNX filters are [out, in / group, kh, kw]; a depthwise filter [kh, kw, in, 1] becomes [in, 1, kh, kw].
-    const filter = tf.tidy(() => tf.transpose(c.filter, depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]).dataSync() as Float32Array);
-    const dims = depthwise ? [inC, 1, kh, kw] : [outC, inC, kh, kw];
-    const wName = g.addFloatInitializer(`w${id}`, dims, filter);
-    const bName = g.addFloatInitializer(`b${id}`, [c.bias.shape[0]], c.bias.dataSync() as Float32Array);
-    const y = g.addNode("Conv", [x, wName, bName], [`conv${id}`], {
-      kernel_shape: { ints: [kh, kw] },
-      strides: { ints: [stride, stride] },
-      auto_pad: { string: "SAME_UPPER" },
-      group: { int: depthwise ? inC : 1 },
-    });
-    return relu6 ? g.addNode("Clip", [y, zero, six], [`relu6_${id}`]) : y;
+    const y = addTfConv(g, x, c.filter, c.bias, { stride, pad: "same", depthwise });
+    return relu6 ? g.addNode("Clip", [y, zero, six], [`${y}_relu6`]) : y;
   };
 
-  const image = g.addInput("image", [1, "height", "width", 3]);
-  let out = conv(g.addNode("Transpose", [image], ["nchw"], { perm: { ints: [0, 3, 1, 2] } }), w.conv0, 2, true);
+  let out = conv(addImageInput(g), w.conv0, 2, true);
   let conv11 = out;
   w.pairs.forEach((pair, idx) => {
     const layer = idx + 1;
@@ -80,31 +61,7 @@ export function ssdOnnxModel(w: SsdWeights): Uint8Array {
   return g.encode();
 }
 
-/** Options of an onnxruntime session. */
-export interface OnnxRunnerOptions {
-  /** Intra-op threads; default: onnxruntime's (one per physical core). */
-  threads?: number;
-}
-
-/** Creates an onnxruntime CPU session for the SSD. */
-export async function createOnnxSsdRunner(ort: OnnxRuntime, w: SsdWeights, options: OnnxRunnerOptions = {}): Promise<SsdRunner> {
-  const session = await ort.InferenceSession.create(ssdOnnxModel(w), {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    ...(options.threads === undefined ? {} : { intraOpNumThreads: options.threads }),
-  });
-  let released = false;
-  return {
-    async run(input, height, width) {
-      const result = await session.run({ image: new ort.Tensor("float32", input, [1, height, width, 3]) });
-      const boxes = result.boxes!.data as Float32Array;
-      const classes = result.classes!.data as Float32Array;
-      return [boxes, classes];
-    },
-    dispose() {
-      if (released) return;
-      released = true;
-      void session.release();
-    },
-  };
+/** Creates an onnxruntime CPU runner for the SSD; it resolves to `[boxes, classes]`. */
+export function createOnnxSsdRunner(ort: OnnxRuntime, w: SsdWeights, options: OnnxRunnerOptions = {}): Promise<NetworkRunner> {
+  return createOnnxRunner(ort, ssdOnnxModel(w), ["boxes", "classes"], options);
 }

@@ -4,7 +4,10 @@ import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
-import { assertDetectableImage, checkBooleanOption, checkNumberOption } from "./image-input.js";
+import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
+import { OnnxGraphBuilder } from "@fer/cnn/onnx";
+import { addImageInput, addTfConv, createOnnxRunner, type NetworkRunner } from "./network-runner.js";
+import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** Options of the Tiny face detector. */
@@ -24,6 +27,10 @@ export interface TinyFaceOptions extends Omit<CommonDetectorOptions, "maxSide"> 
   maxResults?: number;
   /** Folder with `tiny_face_detector_model-weights_manifest.json` and its shard; default: the one in `@vladmandic/face-api`. */
   modelDir?: string;
+  /** What runs the network: `auto` (default: onnxruntime when installed, else tfjs), `onnxruntime` or `tfjs`; as for `ssd-mobilenet-v1`. */
+  engine?: DetectorEngine;
+  /** onnxruntime only: intra-op threads. Default: onnxruntime's (one per physical core). */
+  threads?: number;
 }
 
 const MODEL = "tiny_face_detector_model";
@@ -81,6 +88,38 @@ function forward(p: TinyParams, x: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
+/** Runs the network on the active tfjs-core backend. */
+function tfjsTinyRunner(p: TinyParams): NetworkRunner {
+  return {
+    async run(input, height, width) {
+      const y = tf.tidy(() => forward(p, tf.tensor4d(input, [1, height, width, 3], "float32")));
+      try {
+        return [(await y.data()) as Float32Array];
+      } finally {
+        y.dispose();
+      }
+    },
+    dispose() {},
+  };
+}
+
+/** The same network as {@link forward} as an ONNX graph: NHWC image input, output `grid` `[1, rows, cols, 25]`. */
+function tinyFaceOnnxModel(p: TinyParams): Uint8Array {
+  const g = new OnnxGraphBuilder("tiny_face_detector");
+  const leaky = (x: string): string => g.addNode("LeakyRelu", [x], [`${x}_leaky`], { alpha: { float: LEAK } });
+  const maxPool = (x: string, stride: number): string =>
+    g.addNode("MaxPool", [x], [`${x}_pool`], { kernel_shape: { ints: [2, 2] }, strides: { ints: [stride, stride] }, auto_pad: { string: "SAME_UPPER" } });
+  let out = leaky(addTfConv(g, addImageInput(g), p.conv0.filter, p.conv0.bias, { pad: "valid" }));
+  for (const s of p.separable) {
+    out = addTfConv(g, maxPool(out, 2), s.depthwise, undefined, { pad: "same", depthwise: true });
+    out = leaky(addTfConv(g, out, s.pointwise, s.bias, { pad: "valid" }));
+  }
+  out = addTfConv(g, maxPool(out, 1), p.conv8.filter, p.conv8.bias, { pad: "valid" });
+  g.addNode("Transpose", [out], ["grid"], { perm: { ints: [0, 2, 3, 1] } });
+  g.addOutput("grid", [1, "rows", "cols", 25]);
+  return g.encode();
+}
+
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /**
@@ -110,50 +149,44 @@ function decode(out: Float32Array, rows: number, cols: number, minScore: number,
   return dets;
 }
 
-/** face-api's Tiny face detector (a Tiny-YOLOv2 with separable convolutions) on the active tfjs backend. */
+/** face-api's Tiny face detector (a Tiny-YOLOv2 with separable convolutions). */
 class TinyFaceDetector implements FaceDetector {
   readonly name = "tiny-face" as const;
-  readonly engine = "tfjs" as const;
-  private params: TinyParams | undefined;
+  private disposed = false;
 
   constructor(
-    params: TinyParams,
-    private readonly opts: Required<Omit<TinyFaceOptions, "modelDir">>,
-  ) {
-    this.params = params;
-  }
+    /** Weight tensors the runner reads (tfjs engine); none for onnxruntime, which holds its own copy. */
+    private readonly owned: tf.Tensor[],
+    private readonly runner: NetworkRunner,
+    /** Which engine runs the network. */
+    readonly engine: "onnxruntime" | "tfjs",
+    private readonly opts: Required<Omit<TinyFaceOptions, "modelDir" | "engine" | "threads">>,
+  ) {}
 
   async detect(img: Image): Promise<Detection[]> {
-    const p = this.params;
-    if (p === undefined) throw new FaceDetectError("disposed", "tiny-face detector used after dispose()");
+    if (this.disposed) throw new FaceDetectError("disposed", "tiny-face detector used after dispose()");
     assertDetectableImage(img);
     const placement = placeInInput(img.width, img.height, this.opts.inputSize, this.opts.padToSquare);
     const { inputHeight: h, inputWidth: w } = placement;
     const data = networkInput(img, placement, MEAN_RGB, 1 / 255);
-    const y = tf.tidy(() => forward(p, tf.tensor4d(data, [1, h, w, 3], "float32")));
-    let out: Float32Array;
-    try {
-      out = (await y.data()) as Float32Array;
-    } finally {
-      y.dispose();
-    }
+    const [out] = (await this.runner.run(data, h, w)) as [Float32Array];
     const raw = decode(out, h / 32, w / 32, this.opts.minScore, placement.scale);
     const kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize);
   }
 
   dispose(): void {
-    const p = this.params;
-    if (p === undefined) return;
-    tf.dispose([p.conv0.filter, p.conv0.bias, p.conv8.filter, p.conv8.bias]);
-    for (const s of p.separable) tf.dispose([s.depthwise, s.pointwise, s.bias]);
-    this.params = undefined;
+    if (this.disposed) return;
+    this.disposed = true;
+    this.runner.dispose();
+    tf.dispose(this.owned);
   }
 }
 
 /**
  * Creates face-api's Tiny face detector (190 KB of weights from the `@vladmandic/face-api` npm package, MIT),
- * read from disk with no network. Runs on the active tfjs-core backend.
+ * read from disk with no network. Runs on onnxruntime when `onnxruntime-node` is installed, else on the active
+ * tfjs-core backend (see `engine`).
  * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
  */
 export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Promise<FaceDetector> {
@@ -167,6 +200,8 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   checkBooleanOption("padToSquare", options.padToSquare);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
+  checkThreadsOption(options.threads);
+  const engine = await resolveEngine(options.engine);
   await tf.ready();
   const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
   let params: TinyParams;
@@ -176,7 +211,19 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
     tf.dispose(weights);
     throw e;
   }
-  return new TinyFaceDetector(params, {
+  const owned = [params.conv0.filter, params.conv0.bias, params.conv8.filter, params.conv8.bias, ...params.separable.flatMap((s) => [s.depthwise, s.pointwise, s.bias])];
+  let runner: NetworkRunner;
+  if (engine.engine === "onnxruntime") {
+    try {
+      runner = await createOnnxRunner(engine.ort, tinyFaceOnnxModel(params), ["grid"], { threads: options.threads });
+    } finally {
+      tf.dispose(owned);
+    }
+    owned.length = 0;
+  } else {
+    runner = tfjsTinyRunner(params);
+  }
+  return new TinyFaceDetector(owned, runner, engine.engine, {
     inputSize: options.inputSize ?? 416,
     padToSquare: options.padToSquare ?? false,
     minScore: options.minScore ?? 0.5,

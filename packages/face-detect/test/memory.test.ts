@@ -37,11 +37,11 @@ describe("no memory growth across 500 detections", () => {
     expect(liveOpenCvObjects()).toBe(baseline - 1);
   });
 
-  test("ssd-mobilenet-v1 (tfjs engine) and tiny-face: tensor count and bytes are flat, and dispose frees the weights", async () => {
+  test("ssd-mobilenet-v1 and tiny-face on tfjs: tensor count and bytes are flat, and dispose frees the weights", async () => {
     const photo = await loadPhoto("apollo11_crew.jpg");
     const before = tf.memory();
     // Small input sides keep 500 runs quick; the code path is the same at any size.
-    for (const [name, options] of [["ssd-mobilenet-v1", { inputSize: 64, engine: "tfjs" }], ["tiny-face", { inputSize: 64 }]] as const) {
+    for (const [name, options] of [["ssd-mobilenet-v1", { inputSize: 64, engine: "tfjs" }], ["tiny-face", { inputSize: 64, engine: "tfjs" }]] as const) {
       const d = await createDetector(name, options);
       await d.detect(photo);
       const start = tf.memory();
@@ -56,20 +56,22 @@ describe("no memory growth across 500 detections", () => {
     expect(after.numBytes).toBe(before.numBytes);
   });
 
-  test("ssd-mobilenet-v1 on onnxruntime: resident memory stays flat", async () => {
+  test("ssd-mobilenet-v1 and tiny-face on onnxruntime: resident memory stays flat", async () => {
     const photo = await loadPhoto("apollo11_crew.jpg");
-    // A 128x128 input (196 KB of floats) and its 330 anchors per call: a leaked input or output buffer per call would
-    // add 90+ MB over 500 calls.
-    const d = await createDetector("ssd-mobilenet-v1", { inputSize: 128, engine: "onnxruntime", threads: 1 });
-    try {
-      for (let i = 0; i < 50; i++) await d.detect(photo);
-      const rss = process.memoryUsage().rss;
-      for (let i = 0; i < RUNS; i++) await d.detect(photo);
-      const grownMb = (process.memoryUsage().rss - rss) / 2 ** 20;
-      console.log(`onnxruntime SSD: resident memory grew ${grownMb.toFixed(1)} MB over ${RUNS} detections`);
-      expect(grownMb).toBeLessThan(30);
-    } finally {
-      d.dispose();
+    // A 128x128 input (196 KB of floats) per call: a leaked input or output buffer per call would add 90+ MB over
+    // 500 calls.
+    for (const name of ["ssd-mobilenet-v1", "tiny-face"] as const) {
+      const d = await createDetector(name, { inputSize: 128, engine: "onnxruntime", threads: 1 });
+      try {
+        for (let i = 0; i < 50; i++) await d.detect(photo);
+        const rss = process.memoryUsage().rss;
+        for (let i = 0; i < RUNS; i++) await d.detect(photo);
+        const grownMb = (process.memoryUsage().rss - rss) / 2 ** 20;
+        console.log(`onnxruntime ${name}: resident memory grew ${grownMb.toFixed(1)} MB over ${RUNS} detections`);
+        expect(grownMb, name).toBeLessThan(30);
+      } finally {
+        d.dispose();
+      }
     }
   });
 });

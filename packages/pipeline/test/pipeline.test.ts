@@ -52,8 +52,8 @@ describe("analyze", () => {
     const centres = r.faces.map((f) => f.box.x + f.box.width / 2).sort((a, b) => a - b);
     expect(centres[2]! - centres[0]!).toBeGreaterThan(200);
     expect(r.models).toMatchObject({ detector: "tiny-face", head: expect.stringContaining("cnn-output") });
-    // onnxruntime-node is installed in this repository, so the CNN runs on it; the Tiny face detector is tfjs only.
-    expect(r.models.engines).toEqual({ detector: "tfjs", featuriser: "onnxruntime" });
+    // onnxruntime-node is installed in this repository, so the detector and the CNN run on it.
+    expect(r.models.engines).toEqual({ detector: "onnxruntime", featuriser: "onnxruntime" });
   });
 
   it("gives the same result for a path, a Buffer and a decoded Image", async () => {

@@ -53,3 +53,16 @@ export async function resolveEngine(requested?: InferenceEngine): Promise<Resolv
   }
   return { engine: "tfjs" };
 }
+
+/**
+ * An onnxruntime CPU session on a model held in memory, with every graph optimisation on (onnxruntime fuses each
+ * convolution with its activation and picks blocked memory layouts for the CPU). `threads`: intra-op threads;
+ * default onnxruntime's (one per physical core).
+ */
+export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number): Promise<Ort.InferenceSession> {
+  return ort.InferenceSession.create(model, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+  });
+}

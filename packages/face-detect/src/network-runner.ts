@@ -1,0 +1,69 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime } from "@fer/cnn/onnx";
+
+/** Runs a detector network on one `[1, height, width, 3]` input; resolves to its outputs, flattened, in a fixed order. */
+export interface NetworkRunner {
+  run(input: Float32Array, height: number, width: number): Promise<Float32Array[]>;
+  dispose(): void;
+}
+
+/** Options of an onnxruntime runner. */
+export interface OnnxRunnerOptions {
+  /** Intra-op threads; default: onnxruntime's (one per physical core). */
+  threads?: number;
+}
+
+/** The name of the NHWC image input of the ONNX graphs written here. */
+const IMAGE_INPUT = "image";
+
+/** Adds the `[1, height, width, 3]` image input (height and width dynamic) and returns it in NCHW order. */
+export function addImageInput(g: OnnxGraphBuilder): string {
+  const image = g.addInput(IMAGE_INPUT, [1, "height", "width", 3]);
+  return g.addNode("Transpose", [image], ["nchw"], { perm: { ints: [0, 3, 1, 2] } });
+}
+
+let convCount = 0;
+
+/**
+ * Adds a convolution with tfjs-layout weights: `filter` `[kh, kw, in, out]` (depthwise: `[kh, kw, in, 1]`), an
+ * optional bias, TensorFlow's 'same' padding (ONNX SAME_UPPER: the odd pixel of padding goes after) or 'valid'.
+ */
+export function addTfConv(
+  g: OnnxGraphBuilder,
+  x: string,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D | undefined,
+  options: { stride?: number; pad: "same" | "valid"; depthwise?: boolean },
+): string {
+  const [kh, kw, inC, outC] = filter.shape;
+  const depthwise = options.depthwise ?? false;
+  const id = convCount++;
+  // ONNX filters are [out, in / group, kh, kw]; a depthwise filter [kh, kw, in, 1] becomes [in, 1, kh, kw].
+  const data = tf.tidy(() => tf.transpose(filter, depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]).dataSync() as Float32Array);
+  const inputs = [x, g.addFloatInitializer(`w${id}`, depthwise ? [inC, 1, kh, kw] : [outC, inC, kh, kw], data)];
+  if (bias !== undefined) inputs.push(g.addFloatInitializer(`b${id}`, [bias.shape[0]], bias.dataSync() as Float32Array));
+  const stride = options.stride ?? 1;
+  return g.addNode("Conv", inputs, [`conv${id}`], {
+    kernel_shape: { ints: [kh, kw] },
+    strides: { ints: [stride, stride] },
+    auto_pad: { string: options.pad === "same" ? "SAME_UPPER" : "VALID" },
+    group: { int: depthwise ? inC : 1 },
+  });
+}
+
+/** An onnxruntime CPU session on `model`, fed the image input and read at `outputs`. */
+export async function createOnnxRunner(ort: OnnxRuntime, model: Uint8Array, outputs: readonly string[], options: OnnxRunnerOptions = {}): Promise<NetworkRunner> {
+  const session = await createCpuSession(ort, model, options.threads);
+  let released = false;
+  return {
+    async run(input, height, width) {
+      const result = await session.run({ [IMAGE_INPUT]: new ort.Tensor("float32", input, [1, height, width, 3]) });
+      return outputs.map((name) => result[name]!.data as Float32Array);
+    },
+    dispose() {
+      if (released) return;
+      released = true;
+      void session.release();
+    },
+  };
+}
