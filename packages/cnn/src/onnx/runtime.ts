@@ -1,10 +1,30 @@
-import type * as Ort from "onnxruntime-node";
-
 /** What runs a network at inference: onnxruntime, tfjs (on the backend `initBackend` picks), or `auto`. */
 export type InferenceEngine = "auto" | "onnxruntime" | "tfjs";
 
-/** The `onnxruntime-node` module. */
-export type OnnxRuntime = typeof Ort;
+// The parts of `onnxruntime-node` fer uses, declared here so that fer's published types do not need the optional
+// package to be installed.
+/** An onnxruntime tensor. */
+export interface OnnxTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+/** An onnxruntime inference session. */
+export interface OnnxSession {
+  run(feeds: Record<string, OnnxTensor>, fetches?: readonly string[]): Promise<Record<string, OnnxTensor>>;
+  release(): Promise<void>;
+}
+
+/** The `onnxruntime-node` module (the parts fer uses). */
+export interface OnnxRuntime {
+  readonly InferenceSession: {
+    create(
+      model: Uint8Array,
+      options?: { executionProviders?: string[]; graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all"; intraOpNumThreads?: number },
+    ): Promise<OnnxSession>;
+  };
+  readonly Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OnnxTensor;
+}
 
 /** A resolved engine: onnxruntime with its module, or tfjs. */
 export type ResolvedEngine = { engine: "onnxruntime"; ort: OnnxRuntime } | { engine: "tfjs" };
@@ -28,7 +48,7 @@ let loading: Promise<OnnxRuntime | undefined> | undefined;
  */
 export function loadOnnxRuntime(): Promise<OnnxRuntime | undefined> {
   loading ??= import("onnxruntime-node").then(
-    (m) => (typeof m.InferenceSession === "function" ? (m as OnnxRuntime) : (m.default as OnnxRuntime)),
+    (m) => (typeof m.InferenceSession === "function" ? m : m.default) as unknown as OnnxRuntime,
     () => undefined,
   );
   return loading;
@@ -59,7 +79,7 @@ export async function resolveEngine(requested?: InferenceEngine): Promise<Resolv
  * convolution with its activation and picks blocked memory layouts for the CPU). `threads`: intra-op threads;
  * default onnxruntime's (one per physical core).
  */
-export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number): Promise<Ort.InferenceSession> {
+export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number): Promise<OnnxSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
