@@ -108,7 +108,13 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     }
     bar?.finish(failed > 0 ? `${failed} failed` : "");
     if (values.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-    else process.stderr.write(`models: ${pipeline.models.detector} detector, ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}\n`);
+    else {
+      const { detector, featuriser, head, mirrorAverage, engines } = pipeline.models;
+      const on = (engine: string | undefined): string => (engine === undefined ? "" : ` (${engine})`);
+      process.stderr.write(
+        `models: ${detector} detector${on(engines.detector)}, ${featuriser}${on(engines.featuriser)}, head ${head}${mirrorAverage ? " averaged with mirror images" : ""}\n`,
+      );
+    }
     return failed > 0 ? 1 : 0;
   } catch (e) {
     return reportFailure("analyze", e);
