@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { findUnhelpfulImages, loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
 import { ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
-import { evaluateCnn, loadCnn } from "./cnn-model.js";
+import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
+import { EngineError, type InferenceEngine } from "./onnx/runtime.js";
 import { writeModelCard } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
@@ -202,9 +203,13 @@ export async function cnnEval(argv: string[]): Promise<number> {
   );
   if (typeof values === "number") return values;
   if (values.model === undefined || values.data === undefined) return fail(`--model and --data are required\n${CNN_EVAL_HELP}`);
-  const engine = values.engine ?? "auto";
-  if (engine !== "auto" && engine !== "onnxruntime" && engine !== "tfjs") return fail(`--engine must be auto, onnxruntime or tfjs\n${CNN_EVAL_HELP}`);
-  const cnn = await loadCnn(resolve(values.model), { engine });
+  let cnn: FerCnn;
+  try {
+    cnn = await loadCnn(resolve(values.model), { engine: values.engine as InferenceEngine | undefined });
+  } catch (e) {
+    if (e instanceof EngineError) return fail(`${e.message}\n${CNN_EVAL_HELP}`);
+    throw e;
+  }
   const data = await loadFolderWithProgress(resolve(values.data));
   const started = performance.now();
   const mirrorAverage = values["mirror-average"];

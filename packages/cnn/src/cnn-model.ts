@@ -45,14 +45,30 @@ export interface LoadCnnOptions {
   threads?: number;
 }
 
-/** An onnxruntime session on the ONNX form of `model`; `run` gives one Dense layer's output (or the scores) per face. */
-async function onnxForward(ort: OnnxRuntime, model: tfl.LayersModel, size: number, threads: number | undefined) {
+/** One engine's forward pass: one Dense layer's output (or the scores) of `count` prepared faces, `[count, width]`. */
+interface Forward {
+  run(faces: Float32Array, count: number, layer: FeatureLayer | "scores"): Promise<{ values: Float32Array; width: number }>;
+  /** Frees what the engine holds besides the tfjs model. */
+  release(): void;
+}
+
+/** The forward pass on the tfjs backend. */
+function tfjsForward(model: tfl.LayersModel, size: number): Forward {
+  return {
+    run: (faces, count, layer) =>
+      layer === "scores" ? runBatched(model, faces, count, size) : extractFeatures(model, layer, faces, count, size),
+    release() {},
+  };
+}
+
+/** The forward pass on an onnxruntime session over the ONNX form of `model`. */
+async function onnxForward(ort: OnnxRuntime, model: tfl.LayersModel, size: number, threads: number | undefined): Promise<Forward> {
   const { bytes, names } = layersModelToOnnx(model);
   const session = await createCpuSession(ort, bytes, threads);
   const per = size * size;
   let released = false;
   return {
-    async run(faces: Float32Array, count: number, layer: FeatureLayer | "scores"): Promise<{ values: Float32Array; width: number }> {
+    async run(faces, count, layer) {
       const output = layer === "scores" ? names.scores : names.dense[layer];
       if (output === undefined) throw new Error(`the model has no layer ${layer}`);
       let values = new Float32Array(0);
@@ -97,54 +113,32 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
     }
     return prepareFaces(pixels, count, card.preprocess);
   };
-  let disposed = false;
-  if (engine.engine === "onnxruntime") {
-    let onnx: Awaited<ReturnType<typeof onnxForward>>;
-    try {
-      onnx = await onnxForward(engine.ort, model, size, options.threads);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-    return {
-      card,
-      model,
-      engine: "onnxruntime",
-      async scores(pixels, count) {
-        return (await onnx.run(prepared(pixels, count), count, "scores")).values;
-      },
-      async features(pixels, count, layer) {
-        return (await onnx.run(prepared(pixels, count), count, layer)).values;
-      },
-      async predict(pixels, count) {
-        const { values, width } = await onnx.run(prepared(pixels, count), count, "scores");
-        return argmaxRows(values, width);
-      },
-      dispose() {
-        if (disposed) return;
-        disposed = true;
-        onnx.release();
-        model.dispose();
-      },
-    };
+  let forward: Forward;
+  try {
+    forward = engine.engine === "onnxruntime" ? await onnxForward(engine.ort, model, size, options.threads) : tfjsForward(model, size);
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
+  let disposed = false;
   return {
     card,
     model,
-    engine: "tfjs",
+    engine: engine.engine,
     async scores(pixels, count) {
-      return (await runBatched(model, prepared(pixels, count), count, size)).values;
+      return (await forward.run(prepared(pixels, count), count, "scores")).values;
     },
     async features(pixels, count, layer) {
-      return (await extractFeatures(model, layer, prepared(pixels, count), count, size)).values;
+      return (await forward.run(prepared(pixels, count), count, layer)).values;
     },
     async predict(pixels, count) {
-      const { values, width } = await runBatched(model, prepared(pixels, count), count, size);
+      const { values, width } = await forward.run(prepared(pixels, count), count, "scores");
       return argmaxRows(values, width);
     },
     dispose() {
       if (disposed) return;
       disposed = true;
+      forward.release();
       model.dispose();
     },
   };

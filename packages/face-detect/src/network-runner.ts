@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime } from "@fer/cnn/onnx";
+import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime, type ResolvedEngine } from "@fer/cnn/onnx";
 
 /** Runs a detector network on one `[1, height, width, 3]` input; resolves to its outputs, flattened, in a fixed order. */
 export interface NetworkRunner {
@@ -22,8 +22,6 @@ export function addImageInput(g: OnnxGraphBuilder): string {
   return g.addNode("Transpose", [image], ["nchw"], { perm: { ints: [0, 3, 1, 2] } });
 }
 
-let convCount = 0;
-
 /**
  * Adds a convolution with tfjs-layout weights: `filter` `[kh, kw, in, out]` (depthwise: `[kh, kw, in, 1]`), an
  * optional bias, TensorFlow's 'same' padding (ONNX SAME_UPPER: the odd pixel of padding goes after) or 'valid'.
@@ -37,13 +35,13 @@ export function addTfConv(
 ): string {
   const [kh, kw, inC, outC] = filter.shape;
   const depthwise = options.depthwise ?? false;
-  const id = convCount++;
+  const id = g.uniqueName("conv");
   // ONNX filters are [out, in / group, kh, kw]; a depthwise filter [kh, kw, in, 1] becomes [in, 1, kh, kw].
   const data = tf.tidy(() => tf.transpose(filter, depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]).dataSync() as Float32Array);
-  const inputs = [x, g.addFloatInitializer(`w${id}`, depthwise ? [inC, 1, kh, kw] : [outC, inC, kh, kw], data)];
-  if (bias !== undefined) inputs.push(g.addFloatInitializer(`b${id}`, [bias.shape[0]], bias.dataSync() as Float32Array));
+  const inputs = [x, g.addFloatInitializer(`${id}_w`, depthwise ? [inC, 1, kh, kw] : [outC, inC, kh, kw], data)];
+  if (bias !== undefined) inputs.push(g.addFloatInitializer(`${id}_b`, [bias.shape[0]], bias.dataSync() as Float32Array));
   const stride = options.stride ?? 1;
-  return g.addNode("Conv", inputs, [`conv${id}`], {
+  return g.addNode("Conv", inputs, [id], {
     kernel_shape: { ints: [kh, kw] },
     strides: { ints: [stride, stride] },
     auto_pad: { string: options.pad === "same" ? "SAME_UPPER" : "VALID" },
@@ -66,4 +64,39 @@ export async function createOnnxRunner(ort: OnnxRuntime, model: Uint8Array, outp
       void session.release();
     },
   };
+}
+
+/** A runner over a tfjs forward pass on the active backend; every tensor of a call is freed before it returns. */
+export function tfjsRunner(forward: (x: tf.Tensor4D) => tf.Tensor | tf.Tensor[]): NetworkRunner {
+  return {
+    async run(input, height, width) {
+      const out = tf.tidy(() => forward(tf.tensor4d(input, [1, height, width, 3], "float32")));
+      const outputs = Array.isArray(out) ? out : [out];
+      try {
+        return (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
+      } finally {
+        tf.dispose(outputs);
+      }
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * The runner for a resolved engine. On onnxruntime: a session on the graph `network.onnx()` writes, read at
+ * `network.outputs`; onnxruntime holds its own copy of the weights, so the tfjs `weights` are freed and none are kept.
+ * On tfjs: `network.tfjs`, which reads `weights`; they are kept, for the detector to free on dispose.
+ */
+export async function createNetworkRunner(
+  engine: ResolvedEngine,
+  weights: tf.Tensor[],
+  network: { onnx: () => Uint8Array; outputs: readonly string[]; tfjs: (x: tf.Tensor4D) => tf.Tensor | tf.Tensor[] },
+  options: OnnxRunnerOptions = {},
+): Promise<{ runner: NetworkRunner; kept: tf.Tensor[] }> {
+  if (engine.engine === "tfjs") return { runner: tfjsRunner(network.tfjs), kept: weights };
+  try {
+    return { runner: await createOnnxRunner(engine.ort, network.onnx(), network.outputs, options), kept: [] };
+  } finally {
+    tf.dispose(weights);
+  }
 }

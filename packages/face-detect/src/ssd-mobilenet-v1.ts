@@ -6,8 +6,8 @@ import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
-import type { NetworkRunner } from "./network-runner.js";
-import { createOnnxSsdRunner, SSD_STRIDE2, type ConvWeights, type SsdWeights } from "./ssd-onnx.js";
+import { createNetworkRunner, type NetworkRunner } from "./network-runner.js";
+import { SSD_STRIDE2, ssdOnnxModel, type ConvWeights, type SsdWeights } from "./ssd-onnx.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** Options of the SSD MobileNet v1 face detector. */
@@ -196,21 +196,6 @@ function forward(p: SsdWeights, x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
   });
 }
 
-/** Runs the network on the active tfjs-core backend. */
-function tfjsSsdRunner(p: SsdWeights): NetworkRunner {
-  return {
-    async run(input, height, width) {
-      const outputs = tf.tidy(() => forward(p, tf.tensor4d(input, [1, height, width, 3], "float32")));
-      try {
-        return (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
-      } finally {
-        tf.dispose(outputs);
-      }
-    },
-    dispose() {},
-  };
-}
-
 /**
  * Decodes SSD box encodings (TF Object Detection API: ty, tx, th, tw with scales 10, 10, 5, 5) for the anchors whose
  * face probability is at least `minScore`. `spanY` and `spanX` are the network input's height and width in original
@@ -339,19 +324,13 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   }
   for (const h of params.heads) used.add(h.box.filter).add(h.box.bias).add(h.cls.filter).add(h.cls.bias);
   tf.dispose(Object.values(weights).filter((t) => !used.has(t)));
-  let runner: NetworkRunner;
-  let owned = [...used];
-  if (engine.engine === "onnxruntime") {
-    try {
-      runner = await createOnnxSsdRunner(engine.ort, params, { threads: options.threads });
-    } finally {
-      tf.dispose(owned);
-    }
-    owned = [];
-  } else {
-    runner = tfjsSsdRunner(params);
-  }
-  return new SsdMobilenetDetector(params.anchorShapes, owned, runner, engine.engine, {
+  const { runner, kept } = await createNetworkRunner(
+    engine,
+    [...used],
+    { onnx: () => ssdOnnxModel(params), outputs: ["boxes", "classes"], tfjs: (x) => forward(params, x) },
+    { threads: options.threads },
+  );
+  return new SsdMobilenetDetector(params.anchorShapes, kept, runner, engine.engine, {
     minScore: options.minScore ?? 0.5,
     iouThreshold: options.iouThreshold ?? 0.5,
     maxResults: options.maxResults ?? 100,

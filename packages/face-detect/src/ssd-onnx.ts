@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { OnnxGraphBuilder, type OnnxRuntime } from "@fer/cnn/onnx";
-import { addImageInput, addTfConv, createOnnxRunner, type NetworkRunner, type OnnxRunnerOptions } from "./network-runner.js";
+import { OnnxGraphBuilder } from "@fer/cnn/onnx";
+import { addImageInput, addTfConv } from "./network-runner.js";
 
 /** A convolution's weights as the tfjs network holds them: filter `[kh, kw, in, out]` (depthwise: `[kh, kw, in, 1]`). */
 export interface ConvWeights {
@@ -59,9 +59,4 @@ export function ssdOnnxModel(w: SsdWeights): Uint8Array {
   g.addOutput("boxes", ["anchors", 4]);
   g.addOutput("classes", ["anchors", 3]);
   return g.encode();
-}
-
-/** Creates an onnxruntime CPU runner for the SSD; it resolves to `[boxes, classes]`. */
-export function createOnnxSsdRunner(ort: OnnxRuntime, w: SsdWeights, options: OnnxRunnerOptions = {}): Promise<NetworkRunner> {
-  return createOnnxRunner(ort, ssdOnnxModel(w), ["boxes", "classes"], options);
 }

@@ -6,7 +6,7 @@ import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { OnnxGraphBuilder } from "@fer/cnn/onnx";
-import { addImageInput, addTfConv, createOnnxRunner, type NetworkRunner } from "./network-runner.js";
+import { addImageInput, addTfConv, createNetworkRunner, type NetworkRunner } from "./network-runner.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
@@ -86,21 +86,6 @@ function forward(p: TinyParams, x: tf.Tensor4D): tf.Tensor4D {
     out = tf.maxPool(out, 2, 1, "same");
     return tf.fused.conv2d({ x: out, filter: p.conv8.filter, strides: 1, pad: "valid", bias: p.conv8.bias });
   });
-}
-
-/** Runs the network on the active tfjs-core backend. */
-function tfjsTinyRunner(p: TinyParams): NetworkRunner {
-  return {
-    async run(input, height, width) {
-      const y = tf.tidy(() => forward(p, tf.tensor4d(input, [1, height, width, 3], "float32")));
-      try {
-        return [(await y.data()) as Float32Array];
-      } finally {
-        y.dispose();
-      }
-    },
-    dispose() {},
-  };
 }
 
 /** The same network as {@link forward} as an ONNX graph: NHWC image input, output `grid` `[1, rows, cols, 25]`. */
@@ -211,19 +196,14 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
     tf.dispose(weights);
     throw e;
   }
-  const owned = [params.conv0.filter, params.conv0.bias, params.conv8.filter, params.conv8.bias, ...params.separable.flatMap((s) => [s.depthwise, s.pointwise, s.bias])];
-  let runner: NetworkRunner;
-  if (engine.engine === "onnxruntime") {
-    try {
-      runner = await createOnnxRunner(engine.ort, tinyFaceOnnxModel(params), ["grid"], { threads: options.threads });
-    } finally {
-      tf.dispose(owned);
-    }
-    owned.length = 0;
-  } else {
-    runner = tfjsTinyRunner(params);
-  }
-  return new TinyFaceDetector(owned, runner, engine.engine, {
+  const used = [params.conv0.filter, params.conv0.bias, params.conv8.filter, params.conv8.bias, ...params.separable.flatMap((s) => [s.depthwise, s.pointwise, s.bias])];
+  const { runner, kept } = await createNetworkRunner(
+    engine,
+    used,
+    { onnx: () => tinyFaceOnnxModel(params), outputs: ["grid"], tfjs: (x) => forward(params, x) },
+    { threads: options.threads },
+  );
+  return new TinyFaceDetector(kept, runner, engine.engine, {
     inputSize: options.inputSize ?? 416,
     padToSquare: options.padToSquare ?? false,
     minScore: options.minScore ?? 0.5,

