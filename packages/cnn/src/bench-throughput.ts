@@ -7,10 +7,11 @@ import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops.js";
 import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
 import { createCpuSession, loadOnnxRuntime } from "./onnx/runtime.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
+import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { createLocalStepRunner, type StepRunner } from "./train-step.js";
 
 /*
- * Training and inference throughput of one architecture at batch 64 on the backend chosen here, and inference on
+ * Training and inference throughput of one architecture at batch 64 on the tfjs backend chosen here, and on
  * onnxruntime (1 and 2 threads) when onnxruntime-node is installed.
  * Usage: node dist/bench-throughput.js [ARCH=F] [STEPS=10] [WORKERS=1,2]
  */
@@ -52,22 +53,34 @@ console.log(`architecture ${arch}, batch ${batch}, backend ${describeBackend(bac
 console.log(`CPU: ${cpus().length} x ${cpu?.model ?? "?"} @ ${ghz.toFixed(2)} GHz; native AVX2-FMA peak ${(nativePeak / 1e9).toFixed(0)} GFLOP/s over all cores`);
 console.log(`forward: ${(flops / 1e6).toFixed(1)} MFLOP/image; a training step counts ${TRAIN_FLOPS_PER_FORWARD}x that`);
 
-for (const workers of workerCounts) {
+const ort = await loadOnnxRuntime();
+
+/** Times `steps` training steps of a fresh runner and prints img/s, GFLOP/s and the epoch time. */
+async function benchTraining(what: string, makeRunner: (lossSpec: { model: typeof model; output: typeof spec.output; size: number }, optimizer: tf.Optimizer) => Promise<StepRunner>): Promise<void> {
   const optimizer = tf.train.adam(1e-3);
-  const lossSpec = { model, output: spec.output, size };
-  const runner: StepRunner =
-    workers > 1
-      ? await createDataParallelStepRunner(lossSpec, optimizer, spec.l2, { architecture: arch, classes: 7, backend: backend.name, maxBatch: batch, workers })
-      : createLocalStepRunner(lossSpec, optimizer, spec.l2);
+  const runner = await makeRunner({ model, output: spec.output, size }, optimizer);
   const trainRate = await rate(() => runner.step(x, y, batch), steps);
   await runner.dispose();
   optimizer.dispose();
   const gflops = (trainRate * flops * TRAIN_FLOPS_PER_FORWARD) / 1e9;
   const epochMin = (n: number) => (n / trainRate / 60).toFixed(1);
   console.log(
-    `training, ${workers} worker${workers > 1 ? "s" : ""}: ${trainRate.toFixed(1)} img/s = ${gflops.toFixed(1)} GFLOP/s ` +
+    `training, ${what}: ${trainRate.toFixed(1)} img/s = ${gflops.toFixed(1)} GFLOP/s ` +
       `(${((100 * gflops * 1e9) / nativePeak).toFixed(1)}% of peak); epoch of 28,709 images ${epochMin(28709)} min, with mirrored copies ${epochMin(2 * 28709)} min`,
   );
+}
+
+for (const workers of workerCounts) {
+  await benchTraining(`tfjs, ${workers} worker${workers > 1 ? "s" : ""}`, async (lossSpec, optimizer) =>
+    workers > 1
+      ? createDataParallelStepRunner(lossSpec, optimizer, spec.l2, { architecture: arch, classes: 7, backend: backend.name, maxBatch: batch, workers })
+      : createLocalStepRunner(lossSpec, optimizer, spec.l2),
+  );
+}
+if (ort !== undefined) {
+  for (const threads of workerCounts) {
+    await benchTraining(`onnxruntime, ${threads} thread${threads > 1 ? "s" : ""}`, (lossSpec, optimizer) => createOnnxStepRunner(lossSpec, optimizer, spec.l2, ort, threads));
+  }
 }
 
 const xs = tf.tensor4d(x, [batch, size, size, 1]);
@@ -81,7 +94,6 @@ const inferenceLine = (what: string, r: number) =>
   `${what}: ${r.toFixed(1)} img/s = ${((r * flops) / 1e9).toFixed(1)} GFLOP/s (${((100 * r * flops) / nativePeak).toFixed(1)}% of peak), ${(1000 / r).toFixed(2)} ms/face at batch ${batch}`;
 console.log(inferenceLine("inference, tfjs (1 thread)", inferRate));
 
-const ort = await loadOnnxRuntime();
 if (ort === undefined) {
   console.log("inference, onnxruntime: not installed (npm i onnxruntime-node)");
 } else {

@@ -4,7 +4,7 @@ import { findUnhelpfulImages, loadFolderDataset, subsetDataset, type FaceDataset
 import { ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
 import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
-import { EngineError, type InferenceEngine } from "./onnx/runtime.js";
+import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeModelCard } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
@@ -86,8 +86,11 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --resume               continue from DIR/checkpoint
   --max-epochs-this-run N  stop after N epochs (resume later)
   --limit-per-class N    use at most N images per class (quick runs)
-  --backend NAME         tensorflow | wasm | cpu (default: auto)
-  --workers N            threads computing each step together (data parallel; default 1, 2 on a 2-core machine)`;
+  --engine NAME          what runs each step: auto (default: onnxruntime when onnxruntime-node is installed,
+                         else tfjs), onnxruntime, tfjs
+  --backend NAME         tfjs backend: tensorflow | wasm | cpu (default: auto)
+  --workers N            onnxruntime: threads (default one per core); tfjs: threads computing each step
+                         together (data parallel; default 1, 2 on a 2-core machine)`;
 
 /** `fer train`: trains a CNN, writing checkpoints, log.json and best/ (model + card) into --out. */
 export async function train(argv: string[]): Promise<number> {
@@ -111,6 +114,7 @@ export async function train(argv: string[]): Promise<number> {
       "limit-per-class": { type: "string" },
       backend: { type: "string" },
       workers: { type: "string" },
+      engine: { type: "string" },
     },
     TRAIN_HELP,
   );
@@ -147,6 +151,7 @@ export async function train(argv: string[]): Promise<number> {
       signal: stop.signal,
       dropFromTraining,
       ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
+      ...(values.engine !== undefined ? { engine: values.engine as InferenceEngine } : {}),
       architecture: values.arch,
       outDir: resolve(values.out),
       epochs: Number(values.epochs),
@@ -237,7 +242,9 @@ const CNN_EXPERIMENTS_HELP = `fer cnn-experiments --data DIR --out DIR [options]
   --epochs N             epochs per run (default 10)
   --batch N              batch size (default 64)
   --limit-per-class N    use at most N images per class
-  --only NAME            run only this row (repeatable)`;
+  --engine NAME          auto (default), onnxruntime or tfjs: what runs the training steps (see fer train)
+  --only NAME            run only this row (repeatable)
+  Runs resume: the same command again continues an interrupted table.`;
 
 /** `fer cnn-experiments`: the study's architecture or preprocessing table, N runs per row. */
 export async function cnnExperiments(argv: string[]): Promise<number> {
@@ -251,6 +258,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
       epochs: { type: "string", default: "10" },
       batch: { type: "string", default: "64" },
       "limit-per-class": { type: "string" },
+      engine: { type: "string" },
       only: { type: "string", multiple: true },
     },
     CNN_EXPERIMENTS_HELP,
@@ -268,7 +276,15 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
     data = limitPerClass(data, perClass);
   }
   const backend = await initBackend();
+  let engine: ResolvedEngine;
+  try {
+    engine = await resolveEngine(values.engine as InferenceEngine | undefined);
+  } catch (e) {
+    if (e instanceof EngineError) return fail(`${e.message}\n${CNN_EXPERIMENTS_HELP}`);
+    throw e;
+  }
   const rows = await runExperimentTable(data, {
+    engine: engine.engine,
     table: values.table,
     runs: Number(values.runs),
     epochs: Number(values.epochs),
@@ -277,7 +293,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
     ...(values.only !== undefined ? { only: values.only } : {}),
   });
   process.stdout.write(
-    `${values.table} table: ${values.runs} runs x ${values.epochs} epochs on ${data.count} images, validation accuracy (%), ${describeBackend(backend)}\n` +
+    `${values.table} table: ${values.runs} runs x ${values.epochs} epochs on ${data.count} images, validation accuracy (%), ${engine.engine === "onnxruntime" ? "onnxruntime" : describeBackend(backend)}\n` +
       `${formatExperimentTable(rows)}\n`,
   );
   return 0;

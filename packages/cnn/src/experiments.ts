@@ -49,15 +49,20 @@ export interface ExperimentOptions {
   readonly epochs: number;
   readonly outDir: string;
   readonly batchSize?: number;
+  /** What runs the training steps (see {@link TrainOptions.engine}). */
+  readonly engine?: TrainOptions["engine"];
   readonly only?: readonly string[];
   readonly onRow?: (row: ExperimentRow) => void;
+  /** Called after every epoch trained (not for runs read back from an earlier start). */
+  readonly onEpoch?: TrainOptions["onEpoch"];
   readonly progress?: boolean;
 }
 
 /**
  * Trains every configuration of a study table `runs` times (seeds 1..runs; the validation split stays the
  * study's fixed 10% split, seed 42) and reports validation accuracy statistics. Results are written to
- * `outDir/<table>.json` after every row.
+ * `outDir/<table>.json` after every row. Every run checkpoints and resumes, so an interrupted table started again with
+ * the same options goes on where it stopped (finished runs are read back, not retrained).
  */
 export async function runExperimentTable(data: FaceDataset, options: ExperimentOptions): Promise<ExperimentRow[]> {
   const rows: ExperimentRow[] = [];
@@ -72,6 +77,9 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
         seed: 42,
         initSeed: run,
         progress: options.progress ?? true,
+        resume: true,
+        ...(options.onEpoch !== undefined ? { onEpoch: options.onEpoch } : {}),
+        ...(options.engine !== undefined ? { engine: options.engine } : {}),
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
       });
       accuracies.push(result.card?.metrics.validationAccuracy ?? Number.NaN);

@@ -34,7 +34,8 @@ afterAll(async () => {
 describe("data-parallel training", () => {
   it("with 2 workers gives the same epochs as 1 worker, up to float rounding", async () => {
     const data = squares(140);
-    const base = { architecture: "A" as const, epochs: 2, batchSize: 20, mirror: false, progress: false, seed: 9 };
+    // Data parallelism is the tfjs engine's way of using several cores.
+    const base = { architecture: "A" as const, epochs: 2, batchSize: 20, mirror: false, progress: false, seed: 9, engine: "tfjs" as const };
     const one = await trainCnn(data, { ...base, outDir: join(work, "one"), workers: 1 });
     const two = await trainCnn(data, { ...base, outDir: join(work, "two"), workers: 2 });
     for (let e = 0; e < 2; e++) {

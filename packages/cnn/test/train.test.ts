@@ -43,7 +43,8 @@ describe("training on a small slice of FER2013", () => {
   it("lowers the loss, saves the best model with its card, and resumes from the checkpoint", async () => {
     expect(data.count).toBe(7 * PER_CLASS);
     const outDir = join(work, "run-a");
-    const first = await trainCnn(data, { architecture: "A", outDir, epochs: 3, batchSize: 32, mirror: false, progress: false, seed: 7 });
+    // The tfjs step here; the onnxruntime one (the default when installed) in onnx-training.test.ts.
+    const first = await trainCnn(data, { architecture: "A", outDir, epochs: 3, batchSize: 32, mirror: false, progress: false, seed: 7, engine: "tfjs" });
     expect(first.log).toHaveLength(3);
     expect(first.log[2]!.loss).toBeLessThan(first.log[0]!.loss);
     expect(first.card?.architecture).toBe("A");
@@ -64,7 +65,7 @@ describe("training on a small slice of FER2013", () => {
     expect(() => trainingPartOf(limitPerClass(data, 10), card, "validation")).toThrow(DatasetMismatchError);
     expect(() => trainingPartOf(data, { ...card, training: { ...card.training, finalFit: true } }, "train")).toThrow(/final fit/);
 
-    const resumed = await trainCnn(data, { architecture: "A", outDir, epochs: 4, batchSize: 32, mirror: false, progress: false, seed: 7, resume: true });
+    const resumed = await trainCnn(data, { architecture: "A", outDir, epochs: 4, batchSize: 32, mirror: false, progress: false, seed: 7, resume: true, engine: "tfjs" });
     expect(resumed.log).toHaveLength(4);
     expect(resumed.log.slice(0, 3)).toEqual(first.log);
     expect(resumed.complete).toBe(true);
@@ -158,7 +159,7 @@ describe("the study's experiment tables", () => {
   it("trains each selected configuration N times and reports mean, max, min and variance of validation accuracy", async () => {
     const small = limitPerClass(data, 12);
     const outDir = join(work, "experiments");
-    const rows = await runExperimentTable(small, {
+    const options = {
       table: "preprocessing",
       runs: 2,
       epochs: 1,
@@ -166,7 +167,8 @@ describe("the study's experiment tables", () => {
       outDir,
       only: ["no preprocessing", "CLAHE size=(4,4) limit=4"],
       progress: false,
-    });
+    } as const;
+    const rows = await runExperimentTable(small, options);
     expect(rows.map((r) => r.name)).toEqual(["no preprocessing", "CLAHE size=(4,4) limit=4"]);
     for (const row of rows) {
       expect(row.runs).toHaveLength(2);
@@ -180,6 +182,11 @@ describe("the study's experiment tables", () => {
     expect(saved.runs).toBe(2);
     expect(saved.rows).toEqual(rows);
     expect(formatExperimentTable(rows)).toMatch(/^\| no preprocessing \| [\d.]+ \|/m);
+    // Started again, the table reads its finished runs back instead of training them again.
+    let epochsTrained = 0;
+    const again = await runExperimentTable(small, { ...options, onEpoch: () => epochsTrained++ });
+    expect(again).toEqual(rows);
+    expect(epochsTrained).toBe(0);
     expect(summarise("x", [0.5, 0.7])).toEqual({ name: "x", runs: [50, 70], mean: 60, max: 70, min: 50, variance: 100 });
   });
 });

@@ -77,12 +77,13 @@ export async function resolveEngine(requested?: InferenceEngine): Promise<Resolv
 /**
  * An onnxruntime CPU session on a model held in memory, with every graph optimisation on (onnxruntime fuses each
  * convolution with its activation and picks blocked memory layouts for the CPU). `threads`: intra-op threads;
- * default onnxruntime's (one per physical core).
+ * default onnxruntime's (one per physical core). `optimization: "extended"` leaves out the blocked layouts, which only
+ * pay for convolutions with constant weights (a training graph's weights are feeds).
  */
-export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number): Promise<OnnxSession> {
+export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number, optimization: "extended" | "all" = "all"): Promise<OnnxSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: optimization,
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   });
 }
