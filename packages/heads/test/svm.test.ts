@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { BaggingSvmHead, headFromJSON, libsvmHeapBytes, resolveGamma, SvmHead } from "../src/index.js";
 import { selectRows } from "../src/core/matrix.js";
+import { loadLibsvm } from "../src/svm/libsvm.js";
 import { importDist, separableSlice } from "./helpers.js";
 
 describe("gamma", () => {
@@ -29,6 +30,8 @@ describe("SVM WebAssembly memory", () => {
     // allocator: where a fresh 1 MB block lands. With every model freed it lands at the same address after each
     // cycle; a leaked model (~1 MB here) pushes it up every cycle.
     const build = process.env["FER_LIBSVM_BUILD"] === "asm" ? "asm" : "wasm";
+    // loadLibsvm registers its (patched) runtime in require.cache: required afterwards, the probe sees the same heap.
+    await loadLibsvm();
     const mod = createRequire(import.meta.url)(`libsvm-js/out/${build}/libsvm.js`) as { _malloc(n: number): number; _free(p: number): void };
     const probe = (): number => {
       const p = mod._malloc(1 << 20);

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { requirePatchedGlue } from "./libsvm-glue.js";
 
 /** Options of libsvm-js's SVM constructor (a subset: the ones the SVM heads use). */
 export interface LibsvmOptions {
@@ -75,20 +76,23 @@ export function libsvmHeapBytes(): number {
  * Loads libsvm-js once per process: the WebAssembly build, or the asm.js build when `FER_LIBSVM_BUILD=asm`.
  * All SVMs share one heap that the garbage collector does not manage: every model must be freed explicitly.
  *
- * Works around three problems of libsvm-js 0.2.1 under Node:
+ * Works around four problems of libsvm-js 0.2.1 under Node:
  * - its emscripten runtime installs a process-wide "unhandledRejection" handler calling process.exit(1), which
  *   would silently kill the host program on any unrelated rejected promise: the handlers it adds are removed;
  * - its wasm loader first tries fetch() on a file path and prints two warnings before falling back: dropped;
  * - `SVM.load(text)` passes the model text through emscripten's stack (4 bytes per character, 5 MB stack): a model
  *   text over ~1.3 MB (a few thousand support vectors) overflows the stack and silently corrupts the models
- *   already in the heap. {@link Libsvm.deserialize} copies the text into the heap with malloc instead.
+ *   already in the heap. {@link Libsvm.deserialize} copies the text into the heap with malloc instead;
+ * - `serializeModel()` passes the model text through an in-memory file kept as a JavaScript array of one element per
+ *   byte, and V8 aborts the process above ~112.8 MB of text: the runtime is loaded with that file kept in a typed
+ *   array (see `patchGlueSource` in libsvm-glue.ts).
  */
 export function loadLibsvm(): Promise<Libsvm> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
     const asm = process.env["FER_LIBSVM_BUILD"] === "asm";
     const before = new Set(process.listeners("unhandledRejection"));
-    const mod = require(asm ? "libsvm-js/out/asm/libsvm.js" : "libsvm-js/out/wasm/libsvm.js") as EmscriptenModule;
+    const mod = requirePatchedGlue(asm ? "libsvm-js/out/asm/libsvm.js" : "libsvm-js/out/wasm/libsvm.js") as EmscriptenModule;
     for (const l of process.listeners("unhandledRejection")) if (!before.has(l)) process.removeListener("unhandledRejection", l);
     const printErr = mod.printErr;
     mod.printErr = (msg: string) => {
