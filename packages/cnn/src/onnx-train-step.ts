@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { layersModelToOnnxTraining } from "./onnx/training-graph.js";
-import { createCpuSession, type OnnxRuntime } from "./onnx/runtime.js";
+import { createCpuSession, type OnnxRuntime, type OnnxTensor } from "./onnx/runtime.js";
 import { applyGradients, trainableVariables, type LossSpec, type StepRunner } from "./train-step.js";
 
 /**
@@ -16,6 +16,7 @@ export async function createOnnxStepRunner(spec: LossSpec, optimizer: tf.Optimiz
   const classes = spec.model.outputs[0]!.shape[1] as number;
   const per = spec.size * spec.size;
   const fetches = [...graph.gradients, graph.loss, graph.hits];
+  const tensor = (data: Float32Array, dims: readonly number[]): OnnxTensor => new ort.Tensor("float32", data, dims);
   return {
     async step(x, y, n) {
       const oneHot = new Float32Array(n * classes);
@@ -24,7 +25,7 @@ export async function createOnnxStepRunner(spec: LossSpec, optimizer: tf.Optimiz
         if (!(label >= 0 && label < classes)) throw new RangeError(`label ${label} is not a class index (0-${classes - 1})`);
         oneHot[i * classes + label] = 1;
       }
-      const feeds: Record<string, ReturnType<typeof tensor>> = {
+      const feeds: Record<string, OnnxTensor> = {
         [graph.input]: tensor(x.subarray(0, n * per), [n, spec.size, spec.size, 1]),
         [graph.labels]: tensor(oneHot, [n, classes]),
       };
@@ -42,8 +43,4 @@ export async function createOnnxStepRunner(spec: LossSpec, optimizer: tf.Optimiz
       await session.release();
     },
   };
-
-  function tensor(data: Float32Array, dims: readonly number[]) {
-    return new ort.Tensor("float32", data, dims);
-  }
 }

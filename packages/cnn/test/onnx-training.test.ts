@@ -13,6 +13,7 @@ import { layersModelToOnnxTraining, TrainingGraphError } from "../src/onnx/train
 import { createOnnxStepRunner } from "../src/onnx-train-step.js";
 import { createLocalStepRunner, dataGradients, trainableVariables } from "../src/train-step.js";
 import { trainCnn } from "../src/train.js";
+import { randomArray } from "./random.js";
 import { fer2013 } from "./shared-data.js";
 
 let ort: OnnxRuntime;
@@ -32,13 +33,9 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Deterministic values in [0, 1). */
+/** Deterministic gray values in [0, 1). */
 function randomFaces(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  });
+  return randomArray(n, seed).map((v) => (v + 1) / 2);
 }
 
 /** Largest |a - b| relative to the largest |a| (at least 1e-3, so all-tiny gradients are compared absolutely). */

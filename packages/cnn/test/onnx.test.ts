@@ -10,6 +10,7 @@ import { initBackend } from "../src/backend/index.js";
 import { loadCnn } from "../src/cnn-model.js";
 import { defaultCnnDir } from "../src/default-model.js";
 import { EngineError, layersModelToOnnx, loadOnnxRuntime, OnnxGraphBuilder, resolveEngine, type OnnxRuntime } from "../src/onnx/index.js";
+import { randomArray } from "./random.js";
 import { fer2013 } from "./shared-data.js";
 
 let ort: OnnxRuntime;
@@ -36,14 +37,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Deterministic values in [-1, 1). */
-function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

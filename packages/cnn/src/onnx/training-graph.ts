@@ -62,8 +62,8 @@ function square(v: unknown, what: string): number {
  * runs it. Weights are feeds, so one session serves every step; the optimiser and the L2 term stay with the caller.
  *
  * Gradients: a convolution's input gradient is a convolution of the output gradient with the kernel flipped and
- * transposed; its kernel gradient is im2col (the k*k shifted copies of each input channel, made by a convolution with
- * one-hot kernels) times the output gradient, one matrix product per image, summed. Max pooling sends the gradient to
+ * transposed; its kernel gradient is im2col (the k*k shifted copies of each input channel, made by a grouped convolution
+ * with one-hot kernels) times the output gradient, one matrix product per image, summed. Max pooling sends the gradient to
  * every position equal to the window's maximum (ties between positive values are the only difference from tfjs, which
  * picks one).
  */
@@ -189,8 +189,12 @@ export function layersModelToOnnxTraining(model: tfl.LayersModel, output: Output
   const zero = scalar(0);
   const reluBack = (gradient: string, activated: string) => node("Mul", [gradient, node("Cast", [node("Greater", [activated, zero])], { to: { int: 1 } })]);
   /** Repeats every value of `t` [n, c, h, w] over a pool×pool block: [n, c, h*pool, w*pool]. */
-  const upsample = (t: string, [c, h, w]: [number, number, number], pool: number) =>
-    node("Reshape", [node("Expand", [node("Reshape", [t, int64([-1, c, h, 1, w, 1])]), int64([1, 1, 1, pool, 1, pool])]), int64([-1, c, h * pool, w * pool])]);
+  const upsample = (t: string, pool: number) =>
+    node("Resize", [t, "", g.addFloatInitializer(g.uniqueName("scales_"), [4], new Float32Array([1, 1, pool, pool]))], {
+      mode: { string: "nearest" },
+      coordinate_transformation_mode: { string: "asymmetric" },
+      nearest_mode: { string: "floor" },
+    });
   for (let i = tape.length - 1; i >= 0; i--) {
     const t = tape[i]!;
     if (t.kind === "dense") {
@@ -202,28 +206,27 @@ export function layersModelToOnnxTraining(model: tfl.LayersModel, output: Output
       const [c, h, w] = t.shape;
       grad = node("Transpose", [node("Reshape", [grad, int64([-1, h, w, c])])], { perm: { ints: [0, 3, 1, 2] } });
     } else if (t.kind === "pool") {
-      const up = upsample(t.max ? grad : node("Mul", [grad, scalar(1 / (t.pool * t.pool))]), t.outShape, t.pool);
+      const up = upsample(t.max ? grad : node("Mul", [grad, scalar(1 / (t.pool * t.pool))]), t.pool);
       const [, h, w] = t.inShape;
       const [ch, cw] = [t.outShape[1] * t.pool, t.outShape[2] * t.pool];
       // Rows and columns the pooling dropped (odd sizes) get no gradient.
       const input = ch === h && cw === w ? t.input : node("Slice", [t.input, int64([0, 0]), int64([ch, cw]), int64([2, 3])]);
       grad = t.max
-        ? node("Mul", [up, node("Cast", [node("Equal", [input, upsample(t.output, t.outShape, t.pool)])], { to: { int: 1 } })])
+        ? node("Mul", [up, node("Cast", [node("Equal", [input, upsample(t.output, t.pool)])], { to: { int: 1 } })])
         : up;
       if (ch !== h || cw !== w) grad = node("Pad", [grad, int64([0, 0, 0, 0, 0, 0, h - ch, w - cw])]);
     } else {
       if (t.relu) grad = reluBack(grad, t.output);
       const k = 2 * t.pad + 1;
       const pads = { ints: [t.pad, t.pad, t.pad, t.pad] };
-      // im2col through a convolution of every input channel with k*k one-hot kernels: [batch, cin*k*k, h*w], times
-      // the output gradient as [batch, h*w, cout], summed over the batch.
+      // im2col through a grouped convolution of every input channel with k*k one-hot kernels: [batch, cin*k*k, h*w],
+      // times the output gradient as [batch, h*w, cout], summed over the batch.
       const [cin, h, w] = t.inShape;
       const cout = t.outChannels;
-      const oneHot = new Float32Array(k * k * k * k);
-      for (let s = 0; s < k * k; s++) oneHot[s * k * k + s] = 1;
-      const shiftKernel = g.addFloatInitializer(g.uniqueName("shifts_"), [k * k, 1, k, k], oneHot);
-      const perChannel = node("Reshape", [t.input, int64([-1, 1, h, w])]);
-      const columns = node("Reshape", [node("Conv", [perChannel, shiftKernel], { kernel_shape: { ints: [k, k] }, pads }), int64([-1, cin * k * k, h * w])]);
+      const oneHot = new Float32Array(cin * k * k * k * k);
+      for (let c = 0; c < cin; c++) for (let s = 0; s < k * k; s++) oneHot[(c * k * k + s) * k * k + s] = 1;
+      const shiftKernel = g.addFloatInitializer(g.uniqueName("shifts_"), [cin * k * k, 1, k, k], oneHot);
+      const columns = node("Reshape", [node("Conv", [t.input, shiftKernel], { kernel_shape: { ints: [k, k] }, pads, group: { int: cin } }), int64([-1, cin * k * k, h * w])]);
       const gradT = node("Transpose", [node("Reshape", [grad, int64([-1, cout, h * w])])], { perm: { ints: [0, 2, 1] } });
       const perImage = node("MatMul", [columns, gradT]);
       const kernelGrad = node("Reshape", [node("ReduceSum", [perImage, int64([0])], { keepdims: { int: 0 } }), int64([cin, k, k, cout])]);
