@@ -159,7 +159,7 @@ async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mir
     throw new PipelineError(
       "preset-unavailable",
       "the accurate preset (pretrained VGGFace2 embeddings + SVM, the study's route 2) is not available yet: " +
-        "route 2 has not beaten route 1 on FER2013 with the models we can ship. Use the fast preset, or pass " +
+        "no route-2 head small enough to ship in this package has beaten route 1 on FER2013 yet. Use the fast preset, or pass " +
         "{ embedder, head } (e.g. an Embedder from @fer/embeddings-vggface2 and an SVM head fitted on its features).",
     );
   }
