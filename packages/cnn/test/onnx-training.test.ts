@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
 import { ARCHITECTURE_SPECS, ARCHITECTURES, buildModel } from "../src/architectures.js";
 import { initBackend } from "../src/backend/index.js";
-import { loadOnnxRuntime, type OnnxRuntime } from "../src/onnx/runtime.js";
-import { createCpuSession } from "../src/onnx/runtime.js";
+import { createCpuSession, type OnnxRuntime } from "../src/onnx/runtime.js";
 import { layersModelToOnnxTraining, TrainingGraphError } from "../src/onnx/training-graph.js";
 import { createOnnxStepRunner } from "../src/onnx-train-step.js";
 import { createLocalStepRunner, dataGradients, trainableVariables } from "../src/train-step.js";
 import { trainCnn } from "../src/train.js";
+import { requireOnnxRuntime } from "./onnxruntime.js";
 import { randomArray } from "./random.js";
 import { fer2013 } from "./shared-data.js";
 
@@ -23,9 +23,7 @@ beforeAll(async () => {
   // The reference is tfjs on the backend fer picks (wasm here; its gradient kernels are checked against cpu's in
   // wasm-gradients.test.ts).
   await initBackend();
-  const loaded = await loadOnnxRuntime();
-  if (loaded === undefined) throw new Error("onnxruntime-node is a devDependency of @fer/cnn and must load in its tests");
-  ort = loaded;
+  ort = await requireOnnxRuntime();
   work = await mkdtemp(join(tmpdir(), "fer-cnn-onnx-train-"));
 });
 

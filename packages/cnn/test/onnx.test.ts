@@ -9,7 +9,8 @@ import { ARCHITECTURES, buildModel, LOGITS_LAYER } from "../src/architectures.js
 import { initBackend } from "../src/backend/index.js";
 import { loadCnn } from "../src/cnn-model.js";
 import { defaultCnnDir } from "../src/default-model.js";
-import { EngineError, layersModelToOnnx, loadOnnxRuntime, OnnxGraphBuilder, resolveEngine, type OnnxRuntime } from "../src/onnx/index.js";
+import { EngineError, layersModelToOnnx, OnnxGraphBuilder, resolveEngine, type OnnxRuntime } from "../src/onnx/index.js";
+import { requireOnnxRuntime } from "./onnxruntime.js";
 import { randomArray } from "./random.js";
 import { fer2013 } from "./shared-data.js";
 
@@ -20,9 +21,7 @@ const PER_CLASS = 30;
 
 beforeAll(async () => {
   await initBackend();
-  const loaded = await loadOnnxRuntime();
-  if (loaded === undefined) throw new Error("onnxruntime-node is a devDependency of @fer/cnn and must load in its tests");
-  ort = loaded;
+  ort = await requireOnnxRuntime();
   // The first PER_CLASS images of each class of the shared FER2013 test folder.
   work = await mkdtemp(join(tmpdir(), "fer-cnn-onnx-"));
   for (const cls of await readdir(fer2013("test"))) {
