@@ -13,7 +13,7 @@ describe("loading a large SVM", () => {
     const test = await loadPooledPixels("test", { perClass: 30, grid: 12 });
     const a = await new SvmHead({ C: 0.1, gamma: 0.01, probability: false }).fit(train.features, train.labels);
     const saved = a.toJSON();
-    const text = (saved.model as { libsvm: string }).libsvm;
+    const text = a.libsvmText;
     expect(text.length).toBeGreaterThan(2_000_000);
     const before = a.predict(test.features);
 

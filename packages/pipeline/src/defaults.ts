@@ -63,9 +63,8 @@ export function defaultFastHeadFile(): string | undefined {
 }
 
 /**
- * What the `accurate` preset is made of, read from `models/accurate.json` of this package. That file is shipped only
- * once a route-2 head (pretrained embeddings + SVM) small enough to ship beats route 1 on FER2013; until then the
- * preset is not available.
+ * What the `accurate` preset is made of, read from `models/accurate.json` of this package (written by the route-2
+ * benchmark of `@fer/embeddings-vggface2` with `--ship`, when a head small enough to ship beats route 1 on FER2013).
  */
 export interface AccuratePresetConfig {
   /** Backbone name for `@fer/embeddings-vggface2`'s `loadEmbedder`. */

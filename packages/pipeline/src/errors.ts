@@ -6,7 +6,7 @@ export type PipelineErrorKind =
   | "no-model"
   /** The head does not fit the featuriser: other feature dimension or unknown classes. */
   | "head-mismatch"
-  /** The requested preset cannot be built (e.g. `accurate` before route 2 beats route 1). */
+  /** The requested preset cannot be built (its shipped files are missing). */
   | "preset-unavailable"
   /** The input is neither a path, a Buffer nor an Image. */
   | "bad-input"

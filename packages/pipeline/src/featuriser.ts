@@ -61,8 +61,9 @@ export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?
 }
 
 /**
- * A featuriser over a pretrained {@link Embedder} (route 2). The embedder does its own resizing and normalisation
- * (see its `preprocessing`); gray dataset faces are given to it as gray images of `faceSize` (48 for FER2013).
+ * A featuriser over a pretrained {@link Embedder} (route 2). Heads on embeddings are fitted on dataset faces (gray,
+ * `faceSize` square: 48 for FER2013), so every photo crop is first made the same (`prepareFaceBytes`: gray, area
+ * resize to `faceSize`), then the embedder does its own resizing and normalisation (see its `preprocessing`).
  */
 export function embedderFeaturiser(embedder: Embedder, options: { owns?: boolean; faceSize?: number } = {}): Featuriser {
   const faceSize = options.faceSize ?? 48;
@@ -75,7 +76,7 @@ export function embedderFeaturiser(embedder: Embedder, options: { owns?: boolean
     classes: EMOTIONS,
     faceSize,
     features(faces) {
-      return embedder.embed(faces);
+      return embedder.embed(faces.map((face) => prepareFaceBytes(face, { size: faceSize, contrast: "none" })));
     },
     async featuresOfGrayBlock(pixels, count) {
       const n = faceSize * faceSize;

@@ -24,7 +24,7 @@ import { expandImagePaths, inputLabel, loadInput, mapBounded, type ImageInput } 
 
 /** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
 export interface PipelineOptions {
-  /** `fast` (default): CNN features + the fast head. `accurate`: pretrained embeddings + SVM, once shipped. */
+  /** `fast` (default): CNN features + the fast head. `accurate`: pretrained face-network embeddings + SVM (route 2; slower, more accurate). */
   readonly preset?: PresetName;
   /** A detector name of `@fer/face-detect` (default `tiny-face`) or a ready {@link FaceDetector} (not disposed by the pipeline). */
   readonly detector?: DetectorName | FaceDetector;
@@ -158,9 +158,8 @@ async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mir
   } catch {
     throw new PipelineError(
       "preset-unavailable",
-      "the accurate preset (pretrained VGGFace2 embeddings + SVM, the study's route 2) is not available yet: " +
-        "no route-2 head small enough to ship in this package has beaten route 1 on FER2013 yet. Use the fast preset, or pass " +
-        "{ embedder, head } (e.g. an Embedder from @fer/embeddings-vggface2 and an SVM head fitted on its features).",
+      `the accurate preset (face-api ResNet-34 embeddings + SVM, the study's route 2) is missing from this installation: cannot read ${file}. ` +
+        "Reinstall @fer/pipeline, use the fast preset, or pass { embedder, head } (an Embedder from @fer/embeddings-vggface2 and a head fitted on its features).",
     );
   }
   const dir = path.dirname(file);

@@ -2,8 +2,10 @@ import { HeadError } from "../core/errors.js";
 import { BaseHead, checkSavedHead, savedParams, type HeadKind } from "../core/head.js";
 import type { FeatureMatrix } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec } from "../core/params.js";
+import { Pca, type PcaJSON } from "../core/pca.js";
+import { compactLibsvm, expandLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
 import { resolveGamma, type GammaSetting } from "./gamma.js";
-import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvm, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";
+import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";
 
 /** Parameters of {@link SvmHead} (names follow scikit-learn's SVC). */
 export interface SvmParams {
@@ -57,16 +59,54 @@ export function libsvmSettings(p: SvmParams, x: FeatureMatrix): LibsvmSettings {
   };
 }
 
+/** Parameters of {@link SvmHead}: the SVM's, and an optional projection in front of it. */
+export interface SvmHeadParams extends SvmParams {
+  /** Principal components kept before the SVM (0 = none: the SVM sees every feature). */
+  components: number;
+  /** Bits per stored support-vector value: 32 (float32), 16 or 8 (integer codes per feature). */
+  vectorBits: 32 | 16 | 8;
+}
+
+const SVM_HEAD_SPECS: readonly ParamSpec[] = [
+  ...SVM_SPECS,
+  {
+    name: "components",
+    description:
+      "project the (standardised) features onto this many principal components before the SVM, fitted with the head (0 = no projection). " +
+      "Shrinks the saved model and speeds up prediction by dim/components; gamma 'scale' is computed on the projection",
+    default: 0,
+    accepts: "integer >= 0 (at most the feature dimension)",
+    check: is.int(0),
+  },
+  {
+    name: "vectorBits",
+    description:
+      "bits per stored support-vector value: 32 (float32), or 16 / 8 (integer codes on a grid between each feature's min and max: " +
+      "a saved model 2x / 4x smaller). The head predicts with the decoded vectors from the start, so saving and loading changes nothing",
+    default: 32,
+    accepts: "32 | 16 | 8",
+    check: is.oneOf([32, 16, 8]),
+  },
+];
+
+const VECTOR_ENCODINGS = { 32: "float32", 16: "uint16", 8: "uint8" } as const satisfies Record<number, VectorEncoding>;
+
 interface SvmModel {
   readonly trained: TrainedSvm;
   readonly gamma: number;
+  readonly pca: Pca | null;
+  readonly compact: CompactLibsvm;
 }
 
 interface SvmModelJSON {
   readonly gamma: number;
   readonly supportVectors: number;
-  /** libsvm's own text model format. */
-  readonly libsvm: string;
+  /** The projection applied before the SVM, or null. */
+  readonly pca?: PcaJSON | null;
+  /** The libsvm model with binary support vectors (written since the projection was added). */
+  readonly compact?: CompactLibsvm;
+  /** libsvm's own text model format (heads saved before `compact`; still read). */
+  readonly libsvm?: string;
 }
 
 /**
@@ -74,20 +114,22 @@ interface SvmModelJSON {
  * The model lives in WebAssembly memory, which the garbage collector does not free: call {@link SvmHead.dispose}
  * when done (refitting frees the previous model). Loading a saved head is async (`headFromJSON` / `SvmHead.fromJSON`).
  */
-export class SvmHead extends BaseHead<SvmParams, SvmModel> {
+export class SvmHead extends BaseHead<SvmHeadParams, SvmModel> {
   readonly kind: HeadKind = "svm";
   /** Parameter specifications of this head kind. */
-  static readonly specs = SVM_SPECS;
+  static readonly specs = SVM_HEAD_SPECS;
 
-  constructor(params?: Partial<SvmParams>) {
-    super("svm", SVM_SPECS, params);
+  constructor(params?: Partial<SvmHeadParams>) {
+    super("svm", SVM_HEAD_SPECS, params);
   }
 
   protected get specs(): readonly ParamSpec[] {
-    return SVM_SPECS;
+    return SVM_HEAD_SPECS;
   }
   protected get summary(): string {
-    return "support vector machine (libsvm C-SVC via libsvm-js WebAssembly), one-vs-one for several classes";
+    const projection = this.params.components > 0 ? ` on the first ${this.params.components} principal components` : "";
+    const codes = this.params.vectorBits < 32 ? `, support vectors kept as ${this.params.vectorBits}-bit codes` : "";
+    return `support vector machine (libsvm C-SVC via libsvm-js WebAssembly)${projection}, one-vs-one for several classes${codes}`;
   }
   protected get probabilityMethod(): string {
     return this.params.probability
@@ -108,25 +150,44 @@ export class SvmHead extends BaseHead<SvmParams, SvmModel> {
     return this.requireModel().gamma;
   }
 
+  /** Share of the training features' variance kept by the projection (1 without one). */
+  get explainedVariance(): number {
+    return this.requireModel().pca?.explainedVariance ?? 1;
+  }
+
+  /** The fitted model in libsvm's text format (features numbered from 1; after the projection when there is one). */
+  get libsvmText(): string {
+    return this.requireModel().trained.serialized;
+  }
+
   protected async fitModel(x: FeatureMatrix, y: Uint8Array): Promise<SvmModel> {
-    const settings = libsvmSettings(this.params, x);
-    return { trained: await trainLibsvm(x, y, settings), gamma: settings.gamma };
+    const k = this.params.components;
+    if (k > x.cols) throw new HeadError("bad-parameter", `svm: components = ${k} exceeds the feature dimension ${x.cols}`);
+    const pca = k > 0 ? Pca.fit(x, k) : null;
+    const xp = pca ? pca.transform(x) : x;
+    const settings = libsvmSettings(this.params, xp);
+    const { serialized } = await trainLibsvmText(xp, y, settings);
+    // The model in memory is the one reloaded from what gets saved, so saving and loading changes no prediction.
+    const compact = compactLibsvm(serialized, xp.cols, VECTOR_ENCODINGS[this.params.vectorBits]);
+    const trained = await restoreLibsvm(expandLibsvm(compact, xp.cols));
+    return { trained, gamma: settings.gamma, pca, compact };
   }
 
   protected override predictModel(model: SvmModel, x: FeatureMatrix): Int32Array {
-    return predictLibsvm(model.trained, x);
+    return predictLibsvm(model.trained, model.pca ? model.pca.transform(x) : x);
   }
 
   protected probaModel(model: SvmModel, x: FeatureMatrix, numClasses: number): Float64Array {
-    if (this.params.probability) return probaLibsvm(model.trained, x, numClasses);
-    const pred = predictLibsvm(model.trained, x);
+    const xp = model.pca ? model.pca.transform(x) : x;
+    if (this.params.probability) return probaLibsvm(model.trained, xp, numClasses);
+    const pred = predictLibsvm(model.trained, xp);
     const out = new Float64Array(x.rows * numClasses);
     pred.forEach((c, i) => (out[i * numClasses + c] = 1));
     return out;
   }
 
   protected modelToJSON(model: SvmModel): SvmModelJSON {
-    return { gamma: model.gamma, supportVectors: model.trained.supportVectors, libsvm: model.trained.serialized };
+    return { gamma: model.gamma, supportVectors: model.trained.supportVectors, pca: model.pca ? model.pca.toJSON() : null, compact: model.compact };
   }
 
   protected override releaseModel(model: SvmModel): void {
@@ -136,14 +197,24 @@ export class SvmHead extends BaseHead<SvmParams, SvmModel> {
   /** Restores an SVM head from {@link SvmHead.toJSON}'s output (loads the model into WebAssembly memory). */
   static async fromJSON(json: unknown): Promise<SvmHead> {
     const saved = checkSavedHead(json, "svm");
-    const params = savedParams(saved, (p) => resolveParams<SvmParams>("svm", SVM_SPECS, p));
+    const params = savedParams(saved, (p) => resolveParams<SvmHeadParams>("svm", SVM_HEAD_SPECS, p));
     const m = saved.model as SvmModelJSON;
-    if (m === null || typeof m !== "object" || typeof m.libsvm !== "string" || !(m.gamma > 0)) throw new HeadError("bad-format", "svm: model missing");
-    checkLibsvmText(m.libsvm, saved.dim, saved.classes.length);
-    const trained = await restoreLibsvm(m.libsvm);
+    if (m === null || typeof m !== "object" || (typeof m.libsvm !== "string" && m.compact === undefined) || !(m.gamma > 0)) {
+      throw new HeadError("bad-format", "svm: model missing");
+    }
+    const pca = m.pca === undefined || m.pca === null ? null : Pca.fromJSON(m.pca, saved.dim);
+    if ((pca?.components ?? 0) !== params.components) throw new HeadError("bad-format", "svm: params.components does not match the saved projection");
+    const svmDim = pca ? pca.components : saved.dim;
+    const text = m.compact !== undefined ? expandLibsvm(m.compact, svmDim) : (m.libsvm as string);
+    checkLibsvmText(text, svmDim, saved.classes.length);
+    if ((m.compact?.encoding ?? "float32") !== VECTOR_ENCODINGS[params.vectorBits]) {
+      throw new HeadError("bad-format", "svm: params.vectorBits does not match the saved support vectors");
+    }
+    const compact = m.compact ?? compactLibsvm(text, svmDim);
+    const trained = await restoreLibsvm(text);
     const head = new SvmHead(params);
     try {
-      return head.restore(saved, { trained, gamma: m.gamma });
+      return head.restore(saved, { trained, gamma: m.gamma, pca, compact });
     } catch (e) {
       trained.svm.free();
       throw e;

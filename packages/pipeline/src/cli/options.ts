@@ -15,7 +15,7 @@ export const PIPELINE_FLAGS = {
 } as const;
 
 /** Help lines of {@link PIPELINE_FLAGS}. */
-export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CNN features + fast head; accurate: pretrained embeddings + SVM (when shipped)
+export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CNN features + fast head; accurate: pretrained face-network embeddings + SVM
   --detector NAME         ${listDetectors().map((d) => d.name).join(" | ")} (default tiny-face)
   --head FILE             a saved head (head.toJSON() as JSON, e.g. from fer fit-head) to swap in
   --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
