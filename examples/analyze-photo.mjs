@@ -1,15 +1,18 @@
-// Analyse a photo with the default models: find the faces, classify each face's emotion, save an annotated copy.
-//   pnpm --filter fer-examples analyze-photo [photo] [annotated.png]
-// Defaults: the shipped Apollo 11 crew photo (public domain, NASA) -> examples/out/apollo11_crew.annotated.png
+// Analyse a photo with the shipped models: find the faces, classify each face's emotion, save an annotated copy.
+//   pnpm --filter fer-examples analyze-photo [photo] [annotated.png] [--preset fast|accurate]
+// Defaults: the shipped Apollo 11 crew photo (public domain, NASA) -> examples/out/apollo11_crew.annotated.png, with
+// the fast preset (shipped CNN + fast head); accurate = pretrained face-network features + SVM (slower, more accurate).
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import { createPipeline, examplePhotosDir } from "@fer/pipeline";
 import { decodeImage } from "@fer/preprocess/node";
 
-const photo = path.resolve(process.argv[2] ?? path.join(examplePhotosDir(), "apollo11_crew.jpg"));
-const out = path.resolve(process.argv[3] ?? path.join(import.meta.dirname, "out", "apollo11_crew.annotated.png"));
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { preset: { type: "string", default: "fast" } } });
+const photo = path.resolve(positionals[0] ?? path.join(examplePhotosDir(), "apollo11_crew.jpg"));
+const out = path.resolve(positionals[1] ?? path.join(import.meta.dirname, "out", "apollo11_crew.annotated.png"));
 
-const pipeline = await createPipeline(); // fast preset: shipped CNN + fast head, Tiny face detector
+const pipeline = await createPipeline({ preset: values.preset }); // Tiny face detector by default
 try {
   const image = await decodeImage(photo);
   const result = await pipeline.analyzeImage(image, photo);

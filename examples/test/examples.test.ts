@@ -44,6 +44,9 @@ describe("examples", () => {
     expect(analysed).toMatch(/apollo11_crew\.jpg: 3 face\(s\)/);
     expect(await sharp(annotated).metadata()).toMatchObject({ format: "png", width: 600, height: 471 });
 
+    const accurate = await example("analyze-photo.mjs", [path.join(here, "../packages/pipeline/assets/photos/apollo11_crew.jpg"), annotated, "--preset", "accurate"]);
+    expect(accurate).toMatch(/apollo11_crew\.jpg: 3 face\(s\) \[embedder faceapi-resnet34 block128-grid2; head svm \(accurate preset\)\]/);
+
     const swapped = await example("swap-head.mjs", ["--data", path.join(work, "data"), "--per-class", "12", "--kind", "knn", "--cnn", model, "--head-out", path.join(work, "knn-head.json")]);
     expect(swapped).toMatch(/knn head fitted on 84 images/);
     expect(swapped).toMatch(/obama_family_2011\.jpg: (\w+ \d+%(, )?){3,} \[head knn \(knn-head\.json\)\]/);
