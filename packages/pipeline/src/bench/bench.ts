@@ -4,14 +4,14 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
 import { decodeImage } from "@fer/preprocess/node";
-import { defaultCnnDir } from "../defaults.js";
+import { defaultCnnDir, type PresetName } from "../defaults.js";
 import { createPipeline } from "../pipeline.js";
 import { evaluateFolder } from "../evaluate.js";
 import { examplePhotosDir, packageDir, sharedDir } from "../paths.js";
 
 const run = promisify(execFile);
 
-const HELP = `usage: node dist/bench/bench.js [--runs N] [--cnn DIR] [--head FILE] [--detector NAME] [--fer] [--per-class N] [photo...]
+const HELP = `usage: node dist/bench/bench.js [--runs N] [--preset fast|accurate] [--cnn DIR] [--head FILE] [--detector NAME] [--fer] [--per-class N] [photo...]
 
 Times analyze() end to end (decode, detect, crop, classify) on the example photos, and in the same run
 @vladmandic/face-api's detectAllFaces().withFaceExpressions() on the same photos and the same backend (wasm),
@@ -50,6 +50,7 @@ export async function bench(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       runs: { type: "string", default: "3" },
+      preset: { type: "string" },
       cnn: { type: "string" },
       head: { type: "string" },
       detector: { type: "string" },
@@ -73,6 +74,7 @@ export async function bench(argv: string[]): Promise<number> {
   const runs = Number(values.runs);
   const sizes = await Promise.all(photos.map(async (p) => decodeImage(p).then((i) => `${path.basename(p)} ${i.width}x${i.height}`)));
   const options = {
+    ...(values.preset !== undefined ? { preset: values.preset as PresetName } : {}),
     ...(values.cnn !== undefined ? { cnn: values.cnn } : {}),
     ...(values.head !== undefined ? { head: values.head } : {}),
     ...(values.detector !== undefined ? { detector: values.detector as "tiny-face" } : {}),
