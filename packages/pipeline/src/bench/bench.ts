@@ -113,7 +113,7 @@ export async function bench(argv: string[]): Promise<number> {
   process.stdout.write(
     [
       `photos: ${sizes.join(", ")}; ${runs} timed runs after one warm-up; ${os.cpus().length} x ${cpu}, Node ${process.version}`,
-      `engines: ours ${ours.models.detector} on ${ours.models.engines.detector ?? "OpenCV.js"}, CNN on ${ours.models.engines.featuriser} (FER_ENGINE=tfjs|onnxruntime forces one), tfjs backend ${backend}; face-api ${apiSsd.backend}`,
+      `engines: ours ${ours.models.detector} on ${ours.models.engines.detector ?? "OpenCV.js"}, featuriser on ${ours.models.engines.featuriser} (FER_ENGINE=tfjs|onnxruntime forces one), tfjs backend ${backend}; face-api ${apiSsd.backend}`,
       "",
       "| pipeline | ms / photo | ms / face | faces found | FER2013 test accuracy (images) |",
       "| --- | ---: | ---: | ---: | ---: |",
