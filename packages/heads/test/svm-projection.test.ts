@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { headFromJSON, HeadError, SvmHead, type SavedHead } from "../src/index.js";
+import { BaggingSvmHead, headFromJSON, HeadError, SvmHead, type SavedHead } from "../src/index.js";
 import { base64ToFloat32, float32ToBase64 } from "../src/core/float-codec.js";
 import { Pca } from "../src/core/pca.js";
 import { compactLibsvm, expandLibsvm } from "../src/svm/compact-libsvm.js";
@@ -159,5 +159,25 @@ describe("SVM with a projection, saved compactly", () => {
     expect(expandLibsvm(compactLibsvm(text, 64), 64)).toBe(text);
     expect(() => compactLibsvm(text.replace(/ 3:/, " 99:"), 64)).toThrow(/outside 1\.\.64/);
     head.dispose();
+  });
+});
+
+describe("bagged SVMs, saved compactly", () => {
+  it("save each member's support vectors in binary and still load members saved as libsvm text", { timeout: 120_000 }, async () => {
+    const { train, test } = await separableSlice();
+    const bag = await new BaggingSvmHead({ nEstimators: 2, maxSamples: 0.5, probability: false, threads: 1 }).fit(train.features, train.labels);
+    const saved = bag.toJSON();
+    const members = (saved.model as { members: { gamma: number; supportVectors: number; compact: unknown }[] }).members;
+    expect(members.map((m) => Object.keys(m).sort())).toEqual([
+      ["compact", "gamma", "supportVectors"],
+      ["compact", "gamma", "supportVectors"],
+    ]);
+    const back = await headFromJSON(JSON.parse(JSON.stringify(saved)));
+    expect(back.predict(test.features)).toEqual(bag.predict(test.features));
+    const legacy = { ...saved, model: { members: members.map((m) => ({ gamma: m.gamma, supportVectors: m.supportVectors, libsvm: expandLibsvm(m.compact, 64) })) } };
+    const old = await headFromJSON(JSON.parse(JSON.stringify(legacy)));
+    expect(old.predict(test.features)).toEqual(bag.predict(test.features));
+    await expect(headFromJSON({ ...saved, model: { members: [members[0], { gamma: 1 }] } })).rejects.toThrow(/no saved model/);
+    for (const h of [bag, back, old]) h.dispose();
   });
 });

@@ -5,8 +5,9 @@ import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { Rng } from "../core/random.js";
 import { resolveThreads, runJobsInWorkers, shared, workerScriptExists } from "../core/worker-pool.js";
 import type { BaggingJob, BaggingWorkerInit } from "./bagging-worker.js";
-import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvm, type TrainedSvm } from "./libsvm-model.js";
-import { checkLibsvmText, libsvmSettings, SVM_SPECS, type SvmParams } from "./svm-head.js";
+import { loadAsSaved, savedLibsvm, type CompactLibsvm } from "./compact-libsvm.js";
+import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type TrainedSvm } from "./libsvm-model.js";
+import { libsvmSettings, SVM_SPECS, type SvmParams } from "./svm-head.js";
 
 /** Parameters of {@link BaggingSvmHead}: the SVM's, plus the ensemble's (scikit-learn's BaggingClassifier names). */
 export interface BaggingSvmParams extends SvmParams {
@@ -37,11 +38,14 @@ const SPECS: readonly ParamSpec[] = [
 
 interface BaggingModel {
   readonly members: TrainedSvm[];
+  /** Each member as saved (support vectors in binary, float32). */
+  readonly compacts: CompactLibsvm[];
   readonly gammas: number[];
 }
 
 interface BaggingModelJSON {
-  readonly members: { readonly gamma: number; readonly supportVectors: number; readonly libsvm: string }[];
+  /** `compact` since binary support vectors; `libsvm` (text) in heads saved before, still read. */
+  readonly members: { readonly gamma: number; readonly supportVectors: number; readonly compact?: CompactLibsvm; readonly libsvm?: string }[];
 }
 
 const WORKER_URL = new URL("./bagging-worker.js", import.meta.url);
@@ -92,14 +96,21 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
     }
     const threads = resolveThreads(p.threads, jobs.length);
     const members: TrainedSvm[] = [];
+    const compacts: CompactLibsvm[] = [];
+    // Every member is the model reloaded from what gets saved, so saving and loading changes no prediction.
+    const add = async (serialized: string): Promise<void> => {
+      const { trained, compact } = await loadAsSaved(serialized, x.cols, "float32");
+      members.push(trained);
+      compacts.push(compact);
+    };
     try {
       if (threads > 1 && workerScriptExists(WORKER_URL)) {
         const init: BaggingWorkerInit = { x: { ...x, data: shared(x.data) }, y: shared(y) };
         const texts = await runJobsInWorkers<BaggingJob, { serialized: string; supportVectors: number }>(WORKER_URL, init, jobs, threads, options.onProgress);
-        for (const t of texts) members.push(await restoreLibsvm(t.serialized));
+        for (const t of texts) await add(t.serialized);
       } else {
         for (const [e, job] of jobs.entries()) {
-          members.push(await trainLibsvm(selectRows(x, job.rows), Uint8Array.from(job.rows, (r) => y[r]!), job.settings));
+          await add((await trainLibsvmText(selectRows(x, job.rows), Uint8Array.from(job.rows, (r) => y[r]!), job.settings)).serialized);
           options.onProgress?.(e + 1, jobs.length);
         }
       }
@@ -107,7 +118,7 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
       for (const t of members) t.svm.free();
       throw e;
     }
-    return { members, gammas: jobs.map((j) => j.settings.gamma) };
+    return { members, compacts, gammas: jobs.map((j) => j.settings.gamma) };
   }
 
   protected probaModel(model: BaggingModel, x: FeatureMatrix, numClasses: number): Float64Array {
@@ -125,7 +136,7 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
   }
 
   protected modelToJSON(model: BaggingModel): BaggingModelJSON {
-    return { members: model.members.map((t, i) => ({ gamma: model.gammas[i]!, supportVectors: t.supportVectors, libsvm: t.serialized })) };
+    return { members: model.members.map((t, i) => ({ gamma: model.gammas[i]!, supportVectors: t.supportVectors, compact: model.compacts[i]! })) };
   }
 
   protected override releaseModel(model: BaggingModel): void {
@@ -140,14 +151,14 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
     if (m === null || typeof m !== "object" || !Array.isArray(m.members) || m.members.length !== params.nEstimators) {
       throw new HeadError("bad-format", "bagging-svm: expected one saved SVM per estimator");
     }
-    for (const mem of m.members) {
-      if (typeof mem?.libsvm !== "string" || !(mem.gamma > 0)) throw new HeadError("bad-format", "bagging-svm: malformed member");
-      checkLibsvmText(mem.libsvm, saved.dim, saved.classes.length);
-    }
+    const texts = m.members.map((mem) => {
+      if (mem === null || typeof mem !== "object" || !(mem.gamma > 0)) throw new HeadError("bad-format", "bagging-svm: malformed member");
+      return savedLibsvm(mem, saved.dim, saved.classes.length);
+    });
     const members: TrainedSvm[] = [];
     try {
-      for (const mem of m.members) members.push(await restoreLibsvm(mem.libsvm));
-      return new BaggingSvmHead(params).restore(saved, { members, gammas: m.members.map((x) => x.gamma) });
+      for (const { text } of texts) members.push(await restoreLibsvm(text));
+      return new BaggingSvmHead(params).restore(saved, { members, compacts: texts.map((t) => t.compact), gammas: m.members.map((x) => x.gamma) });
     } catch (e) {
       for (const t of members) t.svm.free();
       throw e;

@@ -1,5 +1,6 @@
 import { HeadError } from "../core/errors.js";
 import { base64ToFloat32, base64ToUint8, float32ToBase64, uint8ToBase64 } from "../core/float-codec.js";
+import { restoreLibsvm, type TrainedSvm } from "./libsvm-model.js";
 
 /**
  * How support vectors are stored: float32, or integer codes on a per-feature grid between the feature's min and
@@ -136,4 +137,58 @@ export function expandLibsvm(json: unknown, dim: number): string {
     lines[r] = s;
   }
   return `${c!.header}${lines.join("\n")}\n`;
+}
+
+/**
+ * Loads a freshly trained model (libsvm text, features 1..dim) as it will be saved: compacted with `encoding`, then
+ * expanded and loaded, so that predictions before and after saving are the same.
+ */
+export async function loadAsSaved(serialized: string, dim: number, encoding: VectorEncoding): Promise<{ trained: TrainedSvm; compact: CompactLibsvm }> {
+  const compact = compactLibsvm(serialized, dim, encoding);
+  return { trained: await restoreLibsvm(expandLibsvm(compact, dim)), compact };
+}
+
+/**
+ * A saved SVM model, `{ compact }` or `{ libsvm }` (libsvm's text, as first written), checked and returned as libsvm
+ * text (to load) and compact form (to save again). Throws `bad-format` for anything else.
+ */
+export function savedLibsvm(saved: { readonly compact?: unknown; readonly libsvm?: unknown }, dim: number, numClasses: number): { text: string; compact: CompactLibsvm } {
+  let text: string;
+  if (saved.compact !== undefined) text = expandLibsvm(saved.compact, dim);
+  else if (typeof saved.libsvm === "string") text = saved.libsvm;
+  else return bad("no saved model");
+  checkLibsvmText(text, dim, numClasses);
+  return { text, compact: (saved.compact as CompactLibsvm | undefined) ?? compactLibsvm(text, dim) };
+}
+
+/**
+ * Sanity checks of a libsvm text model before handing it to WebAssembly (libsvm's parser does not validate):
+ * a c_svc with class labels that index `numClasses`, feature indices within `dim`, probability lines if any.
+ */
+export function checkLibsvmText(text: string, dim: number, numClasses: number): void {
+  const bad = (why: string): never => {
+    throw new HeadError("bad-format", `svm: saved libsvm model is malformed (${why})`);
+  };
+  const svAt = text.indexOf("\nSV\n");
+  if (!text.startsWith("svm_type c_svc") || svAt < 0) bad("not a c_svc model");
+  const header = text.slice(0, svAt);
+  const labelLine = /\nlabel ([\d ]+)/.exec(header);
+  if (!labelLine) bad("no label line");
+  const labels = labelLine![1]!.trim().split(/\s+/).map(Number);
+  if (labels.some((l) => !Number.isInteger(l) || l < 0 || l >= numClasses)) bad("labels are not class indices");
+  const total = Number(/\ntotal_sv (\d+)/.exec(header)?.[1]);
+  const lines = text.slice(svAt + 4).split("\n").filter((l) => l.trim().length > 0);
+  if (!Number.isInteger(total) || lines.length !== total) bad(`expected ${total} support vectors, found ${lines.length}`);
+  for (const line of lines) {
+    const tokens = line.trim().split(/\s+/);
+    for (const t of tokens) {
+      const colon = t.indexOf(":");
+      if (colon < 0) {
+        if (!Number.isFinite(Number(t))) bad("non-numeric coefficient");
+        continue;
+      }
+      const idx = Number(t.slice(0, colon));
+      if (!Number.isInteger(idx) || idx < 1 || idx > dim || !Number.isFinite(Number(t.slice(colon + 1)))) bad(`feature ${t} outside 1..${dim}`);
+    }
+  }
 }

@@ -15,9 +15,9 @@ export interface LibsvmSettings {
 }
 
 /**
- * A trained libsvm model living in libsvm-js's WebAssembly heap. It is always the model *re-loaded from its own
- * serialisation*, so predictions right after training equal those after saving and loading (libsvm-js's text
- * format rounds numbers), and the training problem's memory is released right after training.
+ * A trained libsvm model living in libsvm-js's WebAssembly heap. The heads always hold the model *re-loaded from
+ * what they save* (`loadAsSaved` of compact-libsvm.ts), so predictions right after training equal those after
+ * saving and loading, and the training problem's memory is released right after training.
  */
 export interface TrainedSvm {
   readonly svm: LibsvmModel;
@@ -25,12 +25,6 @@ export interface TrainedSvm {
   /** Class indices in the order libsvm reports its probability estimates. */
   readonly labels: readonly number[];
   readonly supportVectors: number;
-}
-
-/** Trains a C-SVC on x / y (class indices) and loads it. Needs at least two classes present. */
-export async function trainLibsvm(x: FeatureMatrix, y: ArrayLike<number>, s: LibsvmSettings): Promise<TrainedSvm> {
-  const { serialized, supportVectors } = await trainLibsvmText(x, y, s);
-  return loadTrainedSvm(await loadLibsvm(), serialized, supportVectors);
 }
 
 /** Trains a C-SVC and returns only its libsvm text serialisation (the WebAssembly memory is freed). */

@@ -3,9 +3,11 @@ import { BaseHead, checkSavedHead, savedParams, type HeadKind } from "../core/he
 import type { FeatureMatrix } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { Pca, type PcaJSON } from "../core/pca.js";
-import { compactLibsvm, expandLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
+import { checkLibsvmText, loadAsSaved, savedLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
 import { resolveGamma, type GammaSetting } from "./gamma.js";
 import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";
+
+export { checkLibsvmText } from "./compact-libsvm.js";
 
 /** Parameters of {@link SvmHead} (names follow scikit-learn's SVC). */
 export interface SvmParams {
@@ -167,9 +169,7 @@ export class SvmHead extends BaseHead<SvmHeadParams, SvmModel> {
     const xp = pca ? pca.transform(x) : x;
     const settings = libsvmSettings(this.params, xp);
     const { serialized } = await trainLibsvmText(xp, y, settings);
-    // The model in memory is the one reloaded from what gets saved, so saving and loading changes no prediction.
-    const compact = compactLibsvm(serialized, xp.cols, VECTOR_ENCODINGS[this.params.vectorBits]);
-    const trained = await restoreLibsvm(expandLibsvm(compact, xp.cols));
+    const { trained, compact } = await loadAsSaved(serialized, xp.cols, VECTOR_ENCODINGS[this.params.vectorBits]);
     return { trained, gamma: settings.gamma, pca, compact };
   }
 
@@ -199,18 +199,13 @@ export class SvmHead extends BaseHead<SvmHeadParams, SvmModel> {
     const saved = checkSavedHead(json, "svm");
     const params = savedParams(saved, (p) => resolveParams<SvmHeadParams>("svm", SVM_HEAD_SPECS, p));
     const m = saved.model as SvmModelJSON;
-    if (m === null || typeof m !== "object" || (typeof m.libsvm !== "string" && m.compact === undefined) || !(m.gamma > 0)) {
-      throw new HeadError("bad-format", "svm: model missing");
-    }
+    if (m === null || typeof m !== "object" || !(m.gamma > 0)) throw new HeadError("bad-format", "svm: model missing");
     const pca = m.pca === undefined || m.pca === null ? null : Pca.fromJSON(m.pca, saved.dim);
     if ((pca?.components ?? 0) !== params.components) throw new HeadError("bad-format", "svm: params.components does not match the saved projection");
-    const svmDim = pca ? pca.components : saved.dim;
-    const text = m.compact !== undefined ? expandLibsvm(m.compact, svmDim) : (m.libsvm as string);
-    checkLibsvmText(text, svmDim, saved.classes.length);
     if ((m.compact?.encoding ?? "float32") !== VECTOR_ENCODINGS[params.vectorBits]) {
       throw new HeadError("bad-format", "svm: params.vectorBits does not match the saved support vectors");
     }
-    const compact = m.compact ?? compactLibsvm(text, svmDim);
+    const { text, compact } = savedLibsvm(m, pca ? pca.components : saved.dim, saved.classes.length);
     const trained = await restoreLibsvm(text);
     const head = new SvmHead(params);
     try {
@@ -218,38 +213,6 @@ export class SvmHead extends BaseHead<SvmHeadParams, SvmModel> {
     } catch (e) {
       trained.svm.free();
       throw e;
-    }
-  }
-}
-
-/**
- * Sanity checks of a libsvm text model before handing it to WebAssembly (libsvm's parser does not validate):
- * a c_svc with class labels that index `numClasses`, feature indices within `dim`, probability lines if any.
- */
-export function checkLibsvmText(text: string, dim: number, numClasses: number): void {
-  const bad = (why: string): never => {
-    throw new HeadError("bad-format", `svm: saved libsvm model is malformed (${why})`);
-  };
-  const svAt = text.indexOf("\nSV\n");
-  if (!text.startsWith("svm_type c_svc") || svAt < 0) bad("not a c_svc model");
-  const header = text.slice(0, svAt);
-  const labelLine = /\nlabel ([\d ]+)/.exec(header);
-  if (!labelLine) bad("no label line");
-  const labels = labelLine![1]!.trim().split(/\s+/).map(Number);
-  if (labels.some((l) => !Number.isInteger(l) || l < 0 || l >= numClasses)) bad("labels are not class indices");
-  const total = Number(/\ntotal_sv (\d+)/.exec(header)?.[1]);
-  const lines = text.slice(svAt + 4).split("\n").filter((l) => l.trim().length > 0);
-  if (!Number.isInteger(total) || lines.length !== total) bad(`expected ${total} support vectors, found ${lines.length}`);
-  for (const line of lines) {
-    const tokens = line.trim().split(/\s+/);
-    for (const t of tokens) {
-      const colon = t.indexOf(":");
-      if (colon < 0) {
-        if (!Number.isFinite(Number(t))) bad("non-numeric coefficient");
-        continue;
-      }
-      const idx = Number(t.slice(0, colon));
-      if (!Number.isInteger(idx) || idx < 1 || idx > dim || !Number.isFinite(Number(t.slice(colon + 1)))) bad(`feature ${t} outside 1..${dim}`);
     }
   }
 }
