@@ -166,9 +166,6 @@ export function savedLibsvm(saved: { readonly compact?: unknown; readonly libsvm
  * a c_svc with class labels that index `numClasses`, feature indices within `dim`, probability lines if any.
  */
 export function checkLibsvmText(text: string, dim: number, numClasses: number): void {
-  const bad = (why: string): never => {
-    throw new HeadError("bad-format", `svm: saved libsvm model is malformed (${why})`);
-  };
   const svAt = text.indexOf("\nSV\n");
   if (!text.startsWith("svm_type c_svc") || svAt < 0) bad("not a c_svc model");
   const header = text.slice(0, svAt);
