@@ -1,48 +1,17 @@
 import { HeadError } from "./errors.js";
 
-// Plain base64 (RFC 4648) without Buffer, so saved heads encode and decode the same in Node and in browsers.
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const LOOKUP = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+// The SVM heads that use these run in Node only (libsvm-js is loaded from disk), so Buffer does the base64.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function bytesToBase64(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const chunk = 3 * 4096;
-  for (let start = 0; start < bytes.length; start += chunk) {
-    const end = Math.min(bytes.length, start + chunk);
-    let s = "";
-    for (let i = start; i < end; i += 3) {
-      const b0 = bytes[i]!;
-      const b1 = i + 1 < end ? bytes[i + 1]! : 0;
-      const b2 = i + 2 < end ? bytes[i + 2]! : 0;
-      s += ALPHABET[b0 >> 2]! + ALPHABET[((b0 & 3) << 4) | (b1 >> 4)]!;
-      s += i + 1 < end ? ALPHABET[((b1 & 15) << 2) | (b2 >> 6)]! : "=";
-      s += i + 2 < end ? ALPHABET[b2 & 63]! : "=";
-    }
-    parts.push(s);
-  }
-  return parts.join("");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
+/** Buffer's decoder skips characters outside the alphabet; a saved head with any is malformed. */
 function base64ToBytes(text: string, what: string): Uint8Array {
-  const clean = text.replace(/=+$/, "");
-  if (text.length % 4 !== 0 || clean.length < text.length - 2) throw new HeadError("bad-format", `${what}: not base64`);
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    const c = clean.charCodeAt(i);
-    const v = c < 128 ? LOOKUP[c]! : -1;
-    if (v < 0) throw new HeadError("bad-format", `${what}: not base64`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
+  if (text.length % 4 !== 0 || !BASE64.test(text)) throw new HeadError("bad-format", `${what}: not base64`);
+  const b = Buffer.from(text, "base64");
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Little-endian float32 values as base64: a third of the size of JSON numbers, and exact for float32 data. */
@@ -61,7 +30,7 @@ export function base64ToFloat32(text: unknown, length: number, what: string): Fl
   if (bytes.byteLength !== length * 4) {
     throw new HeadError("bad-format", `${what}: expected ${length} float32 values, found ${bytes.byteLength / 4}`);
   }
-  const view = new DataView(bytes.buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) {
     const v = view.getFloat32(4 * i, true);

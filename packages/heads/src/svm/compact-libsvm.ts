@@ -126,15 +126,18 @@ export function expandLibsvm(json: unknown, dim: number): string {
   if (Number(/\ntotal_sv (\d+)/.exec(c!.header!)?.[1]) !== n) bad("header and support-vector count disagree");
   const coefficients = base64ToFloat32(c!.coefficients, n * per, "svm coefficients");
   const vectors = decodeVectors(c!, n, dim);
+  // Joined from parts: appending to one string per value is 3x slower for a model of 20,000 x 128 values.
+  const keys = Array.from({ length: dim }, (_, j) => `${j + 1}:`);
   const lines: string[] = new Array(n);
+  const parts: string[] = [];
   for (let r = 0; r < n; r++) {
-    let s = "";
-    for (let k = 0; k < per; k++) s += `${coefficients[r * per + k]!.toPrecision(9)} `;
+    parts.length = 0;
+    for (let k = 0; k < per; k++) parts.push(coefficients[r * per + k]!.toPrecision(9));
     for (let j = 0; j < dim; j++) {
       const v = vectors[r * dim + j]!;
-      if (v !== 0) s += `${j + 1}:${v.toPrecision(9)} `;
+      if (v !== 0) parts.push(keys[j]! + v.toPrecision(9));
     }
-    lines[r] = s;
+    lines[r] = `${parts.join(" ")} `;
   }
   return `${c!.header}${lines.join("\n")}\n`;
 }
@@ -153,12 +156,23 @@ export async function loadAsSaved(serialized: string, dim: number, encoding: Vec
  * text (to load) and compact form (to save again). Throws `bad-format` for anything else.
  */
 export function savedLibsvm(saved: { readonly compact?: unknown; readonly libsvm?: unknown }, dim: number, numClasses: number): { text: string; compact: CompactLibsvm } {
-  let text: string;
-  if (saved.compact !== undefined) text = expandLibsvm(saved.compact, dim);
-  else if (typeof saved.libsvm === "string") text = saved.libsvm;
-  else return bad("no saved model");
-  checkLibsvmText(text, dim, numClasses);
-  return { text, compact: (saved.compact as CompactLibsvm | undefined) ?? compactLibsvm(text, dim) };
+  if (saved.compact !== undefined) {
+    // expandLibsvm checks counts and values and writes feature indices 1..dim itself: only the header is left to check.
+    checkLibsvmHeader((saved.compact as Partial<CompactLibsvm>).header, numClasses);
+    return { text: expandLibsvm(saved.compact, dim), compact: saved.compact as CompactLibsvm };
+  }
+  if (typeof saved.libsvm !== "string") return bad("no saved model");
+  checkLibsvmText(saved.libsvm, dim, numClasses);
+  return { text: saved.libsvm, compact: compactLibsvm(saved.libsvm, dim) };
+}
+
+/** Checks libsvm's header: a c_svc whose class labels index `numClasses`. */
+function checkLibsvmHeader(header: unknown, numClasses: number): void {
+  if (typeof header !== "string" || !header.startsWith("svm_type c_svc")) bad("not a c_svc model");
+  const labelLine = /\nlabel ([\d ]+)/.exec(header as string);
+  if (!labelLine) bad("no label line");
+  const labels = labelLine![1]!.trim().split(/\s+/).map(Number);
+  if (labels.some((l) => !Number.isInteger(l) || l < 0 || l >= numClasses)) bad("labels are not class indices");
 }
 
 /**
@@ -167,12 +181,9 @@ export function savedLibsvm(saved: { readonly compact?: unknown; readonly libsvm
  */
 export function checkLibsvmText(text: string, dim: number, numClasses: number): void {
   const svAt = text.indexOf("\nSV\n");
-  if (!text.startsWith("svm_type c_svc") || svAt < 0) bad("not a c_svc model");
+  if (svAt < 0) bad("not a c_svc model");
   const header = text.slice(0, svAt);
-  const labelLine = /\nlabel ([\d ]+)/.exec(header);
-  if (!labelLine) bad("no label line");
-  const labels = labelLine![1]!.trim().split(/\s+/).map(Number);
-  if (labels.some((l) => !Number.isInteger(l) || l < 0 || l >= numClasses)) bad("labels are not class indices");
+  checkLibsvmHeader(header, numClasses);
   const total = Number(/\ntotal_sv (\d+)/.exec(header)?.[1]);
   const lines = text.slice(svAt + 4).split("\n").filter((l) => l.trim().length > 0);
   if (!Number.isInteger(total) || lines.length !== total) bad(`expected ${total} support vectors, found ${lines.length}`);
