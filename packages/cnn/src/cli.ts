@@ -70,6 +70,10 @@ function positiveInt(text: string | undefined): number | undefined {
   return text !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+function isPixelScale(s: string): s is "unit" | "raw" | "standard" {
+  return s === "unit" || s === "raw" || s === "standard";
+}
+
 const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
   --arch A..G            architecture (default F)
@@ -81,6 +85,8 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
   --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
+  --pixel-scale S        unit (inputs /255, default) | raw (gray levels 0..255) | standard (each face
+                         standardised: zero mean, unit standard deviation)
   --drop-unhelpful       leave blank, graphic and duplicate training images out (never validation ones)
   --final-fit            train on train+validation, keep the last epoch
   --resume               continue from DIR/checkpoint
@@ -107,6 +113,7 @@ export async function train(argv: string[]): Promise<number> {
       seed: { type: "string", default: "42" },
       "no-mirror": { type: "boolean", default: false },
       contrast: { type: "string", default: "none" },
+      "pixel-scale": { type: "string", default: "unit" },
       "final-fit": { type: "boolean", default: false },
       "drop-unhelpful": { type: "boolean", default: false },
       resume: { type: "boolean", default: false },
@@ -123,6 +130,8 @@ export async function train(argv: string[]): Promise<number> {
   if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ARCHITECTURES.join(", ")}`);
   const contrast = values.contrast;
   if (contrast !== "none" && contrast !== "equalizeHist" && contrast !== "clahe") return fail("--contrast must be none, equalizeHist or clahe");
+  const pixelScale = values["pixel-scale"];
+  if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
   let plateau: PlateauSchedule | undefined;
   try {
     plateau = values["lr-plateau"] !== undefined ? parsePlateauSchedule(values["lr-plateau"]) : undefined;
@@ -161,6 +170,7 @@ export async function train(argv: string[]): Promise<number> {
       seed: Number(values.seed),
       mirror: !values["no-mirror"],
       contrast,
+      pixelScale,
       finalFit: values["final-fit"],
       resume: values.resume,
       source: resolve(values.data),
@@ -244,6 +254,7 @@ const CNN_EXPERIMENTS_HELP = `fer cnn-experiments --data DIR --out DIR [options]
   --limit-per-class N    use at most N images per class
   --engine NAME          auto (default), onnxruntime or tfjs: what runs the training steps (see fer train)
   --only NAME            run only this row (repeatable)
+  --pixel-scale S        unit (default) | raw | standard (see fer train), for every row
   Runs resume: the same command again continues an interrupted table.`;
 
 /** `fer cnn-experiments`: the study's architecture or preprocessing table, N runs per row. */
@@ -260,6 +271,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
       "limit-per-class": { type: "string" },
       engine: { type: "string" },
       only: { type: "string", multiple: true },
+      "pixel-scale": { type: "string", default: "unit" },
     },
     CNN_EXPERIMENTS_HELP,
   );
@@ -269,6 +281,8 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
   for (const name of ["runs", "epochs", "batch"] as const) {
     if (positiveInt(values[name]) === undefined) return fail(`--${name} must be a positive integer, got ${values[name]}`);
   }
+  const pixelScale = values["pixel-scale"];
+  if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
   let data = await loadFolderWithProgress(resolve(values.data));
   if (values["limit-per-class"] !== undefined) {
     const perClass = positiveInt(values["limit-per-class"]);
@@ -289,6 +303,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
     runs: Number(values.runs),
     epochs: Number(values.epochs),
     batchSize: Number(values.batch),
+    pixelScale,
     outDir: resolve(values.out),
     ...(values.only !== undefined ? { only: values.only } : {}),
   });

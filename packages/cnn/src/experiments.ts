@@ -49,6 +49,8 @@ export interface ExperimentOptions {
   readonly epochs: number;
   readonly outDir: string;
   readonly batchSize?: number;
+  /** Pixel scale of every run (see {@link TrainOptions.pixelScale}); default unit. */
+  readonly pixelScale?: TrainOptions["pixelScale"];
   /** What runs the training steps (see {@link TrainOptions.engine}). */
   readonly engine?: TrainOptions["engine"];
   readonly only?: readonly string[];
@@ -72,6 +74,7 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
     for (let run = 1; run <= options.runs; run++) {
       const result = await trainCnn(data, {
         ...variant.options,
+        ...(options.pixelScale !== undefined ? { pixelScale: options.pixelScale } : {}),
         outDir: join(options.outDir, options.table, variant.name.replace(/[^A-Za-z0-9]+/g, "_"), `run${run}`),
         epochs: options.epochs,
         seed: 42,
@@ -89,7 +92,7 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
     options.onRow?.(row);
     await writeFileAtomic(
       join(options.outDir, `${options.table}.json`),
-      `${JSON.stringify({ table: options.table, runs: options.runs, epochs: options.epochs, images: data.count, rows }, null, 2)}\n`,
+      `${JSON.stringify({ table: options.table, runs: options.runs, epochs: options.epochs, images: data.count, pixelScale: options.pixelScale ?? "unit", rows }, null, 2)}\n`,
     );
   }
   return rows;

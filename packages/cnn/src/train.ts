@@ -47,6 +47,8 @@ export interface TrainOptions {
   readonly contrast?: PreprocessSpec["contrast"];
   readonly clipLimit?: number;
   readonly tileGrid?: [number, number];
+  /** Model inputs in [0, 1] (`"unit"`, the default), as gray levels 0..255 (`"raw"`) or standardised per face; see PreprocessSpec. */
+  readonly pixelScale?: NonNullable<PreprocessSpec["pixelScale"]>;
   /**
    * Indices (into the dataset) of images that must not be trained on, e.g. the blank and duplicate images
    * found by @fer/preprocess's findUnhelpfulImages. They are removed from the training part only: the
@@ -160,6 +162,7 @@ function resolved(o: TrainOptions) {
     tileGrid: o.tileGrid ?? ([4, 4] as [number, number]),
     dropFromTraining: [...(o.dropFromTraining ?? [])].sort((a, b) => a - b),
     finalFit: o.finalFit ?? false,
+    pixelScale: o.pixelScale ?? "unit",
   };
   if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new TrainOptionsError(`epochs must be a positive integer, got ${r.epochs}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new TrainOptionsError(`batchSize must be a positive integer, got ${r.batchSize}`);
@@ -171,9 +174,16 @@ function resolved(o: TrainOptions) {
 }
 
 function preprocessSpec(r: ReturnType<typeof resolved>, size: number): PreprocessSpec {
+  const scale = r.pixelScale === "unit" ? {} : { pixelScale: r.pixelScale };
   return r.contrast === "clahe"
-    ? { size, contrast: "clahe", clipLimit: r.clipLimit, tileGrid: r.tileGrid }
-    : { size, contrast: r.contrast };
+    ? { size, contrast: "clahe", clipLimit: r.clipLimit, tileGrid: r.tileGrid, ...scale }
+    : { size, contrast: r.contrast, ...scale };
+}
+
+/** What a checkpoint must match to be resumed; the default pixel scale is left out so older checkpoints still match. */
+function runKey(r: ReturnType<typeof resolved>, data: FaceDataset): string {
+  const { pixelScale, ...rest } = r;
+  return JSON.stringify({ ...rest, ...(pixelScale === "unit" ? {} : { pixelScale }), epochs: undefined, count: data.count, classes: data.classes });
 }
 
 /** Splits, cleans and mirrors the data exactly as the options say; the validation part is never mirrored. */
@@ -258,7 +268,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   const spec = ARCHITECTURE_SPECS[r.architecture];
   const size = data.size;
   const pp = preprocessSpec(r, size);
-  const optionsKey = JSON.stringify({ ...r, epochs: undefined, count: data.count, classes: data.classes });
+  const optionsKey = runKey(r, data);
   const checkpointDir = join(options.outDir, "checkpoint");
   const bestDir = join(options.outDir, "best");
 

@@ -99,6 +99,25 @@ describe("training on a small slice of FER2013", () => {
     expect(Number.isFinite(result.log[0]!.loss)).toBe(true);
   });
 
+  it("trains on raw gray levels when asked, records it in the card and applies it at inference", async () => {
+    const small = limitPerClass(data, 10);
+    const base = { architecture: "A" as const, epochs: 1, batchSize: 32, mirror: false, progress: false, seed: 3 };
+    const raw = await trainCnn(small, { ...base, outDir: join(work, "run-raw"), pixelScale: "raw" });
+    expect(raw.card?.preprocess).toEqual({ size: 48, contrast: "none", pixelScale: "raw" });
+    const unit = await trainCnn(small, { ...base, outDir: join(work, "run-unit") });
+    expect(unit.card?.preprocess).toEqual({ size: 48, contrast: "none" });
+    expect(raw.log[0]!.loss).not.toBeCloseTo(unit.log[0]!.loss, 3); // same seed, other inputs
+    // A checkpoint is only resumed with the pixel scale it was made with.
+    await expect(trainCnn(small, { ...base, epochs: 2, outDir: join(work, "run-raw"), resume: true })).rejects.toThrow(/other options/);
+
+    const cnn = await loadCnn(raw.bestDir, { engine: "tfjs" });
+    const pixels = small.pixels.subarray(0, 3 * 48 * 48);
+    const direct = tf.tidy(() => (cnn.model.predict(tf.tensor4d(Float32Array.from(pixels), [3, 48, 48, 1])) as tf.Tensor).dataSync());
+    const scores = await cnn.scores(pixels, 3);
+    scores.forEach((v, i) => expect(v).toBeCloseTo(direct[i]!, 5));
+    cnn.dispose();
+  });
+
   it("an interrupted epoch resumes from its mid-epoch checkpoint to the same result as an uninterrupted run", async () => {
     const small = limitPerClass(data, 20);
     const base = { architecture: "A" as const, epochs: 1, batchSize: 16, mirror: false, progress: false, seed: 5 };
@@ -178,8 +197,9 @@ describe("the study's experiment tables", () => {
       expect(row.mean).toBeCloseTo((row.runs[0]! + row.runs[1]!) / 2, 10);
       expect(row.variance).toBeCloseTo(((row.runs[0]! - row.runs[1]!) / 2) ** 2, 10);
     }
-    const saved = JSON.parse(await readFile(join(outDir, "preprocessing.json"), "utf8")) as { rows: unknown[]; runs: number };
+    const saved = JSON.parse(await readFile(join(outDir, "preprocessing.json"), "utf8")) as { rows: unknown[]; runs: number; pixelScale: string };
     expect(saved.runs).toBe(2);
+    expect(saved.pixelScale).toBe("unit");
     expect(saved.rows).toEqual(rows);
     expect(formatExperimentTable(rows)).toMatch(/^\| no preprocessing \| [\d.]+ \|/m);
     // Started again, the table reads its finished runs back instead of training them again.
@@ -187,6 +207,11 @@ describe("the study's experiment tables", () => {
     const again = await runExperimentTable(small, { ...options, onEpoch: () => epochsTrained++ });
     expect(again).toEqual(rows);
     expect(epochsTrained).toBe(0);
+    // Another pixel scale is another set of runs, and every run's card says which scale it used.
+    const standard = await runExperimentTable(small, { ...options, runs: 1, only: ["no preprocessing"], pixelScale: "standard", outDir: join(work, "experiments-standard") });
+    expect(standard[0]!.runs).toHaveLength(1);
+    const card = JSON.parse(await readFile(join(work, "experiments-standard", "preprocessing", "no_preprocessing", "run1", "best", "card.json"), "utf8")) as { preprocess: unknown };
+    expect(card.preprocess).toEqual({ size: 48, contrast: "none", pixelScale: "standard" });
     expect(summarise("x", [0.5, 0.7])).toEqual({ name: "x", runs: [50, 70], mean: 60, max: 70, min: 50, variance: 100 });
   });
 });

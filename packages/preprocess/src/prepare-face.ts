@@ -7,7 +7,7 @@ import { resize } from "./resize.js";
 
 /**
  * The ONE definition of face preprocessing, stored in model cards and applied identically at training and at
- * inference: gray -> resize to `size` x `size` (area) if needed -> contrast -> scale to [0, 1] (divide by 255).
+ * inference: gray -> resize to `size` x `size` (area) if needed -> contrast -> pixel scale (by default divide by 255).
  */
 export interface PreprocessSpec {
   /** Side of the square face fed to the model (48 for FER2013). */
@@ -18,6 +18,32 @@ export interface PreprocessSpec {
   clipLimit?: number;
   /** CLAHE tile grid `[columns, rows]`. Default [8, 8] (OpenCV's default); the study used [4, 4]. */
   tileGrid?: [number, number];
+  /**
+   * How gray levels become model inputs: `"unit"` divides by 255 (inputs in [0, 1], the default), `"raw"` keeps
+   * 0..255, `"standard"` standardises each face on its own (zero mean, unit standard deviation; a blank face gives
+   * zeros). Absent in cards written before the option existed, which means `"unit"`.
+   */
+  pixelScale?: "unit" | "raw" | "standard";
+}
+
+/** Writes `n` gray levels from `src[so..]` as model inputs into `out[o..]`, scaled as `spec.pixelScale` says. */
+function scaleInto(spec: PreprocessSpec, src: Uint8Array, so: number, n: number, out: Float32Array, o: number): void {
+  if (spec.pixelScale === "standard") {
+    let sum = 0;
+    let sq = 0;
+    for (let k = 0; k < n; k++) {
+      const v = src[so + k]!;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / n;
+    const sd = Math.sqrt(Math.max(sq / n - mean * mean, 0));
+    const inv = sd > 1e-6 ? 1 / sd : 0;
+    for (let k = 0; k < n; k++) out[o + k] = (src[so + k]! - mean) * inv;
+    return;
+  }
+  const factor = spec.pixelScale === "raw" ? 1 : 1 / 255;
+  for (let k = 0; k < n; k++) out[o + k] = src[so + k]! * factor;
 }
 
 /** Throws a `RangeError` unless `spec` is a usable {@link PreprocessSpec}. */
@@ -25,6 +51,9 @@ export function assertPreprocessSpec(spec: PreprocessSpec): void {
   if (!Number.isInteger(spec.size) || spec.size < 1) throw new RangeError(`PreprocessSpec.size must be a positive integer, got ${spec.size}`);
   if (spec.contrast !== "none" && spec.contrast !== "equalizeHist" && spec.contrast !== "clahe") {
     throw new RangeError(`PreprocessSpec.contrast must be "none", "equalizeHist" or "clahe", got ${String(spec.contrast)}`);
+  }
+  if (spec.pixelScale !== undefined && spec.pixelScale !== "unit" && spec.pixelScale !== "raw" && spec.pixelScale !== "standard") {
+    throw new RangeError(`PreprocessSpec.pixelScale must be "unit", "raw" or "standard", got ${String(spec.pixelScale)}`);
   }
 }
 
@@ -60,20 +89,21 @@ export function prepareFaceBytes(img: Image, spec: PreprocessSpec): GrayImage {
 
 /**
  * Turns one face image (any size, any channels; crop it first) into the model input: gray -> area resize to
- * `spec.size` squared if needed -> contrast -> /255. Returns `size*size` floats in [0, 1], row-major.
+ * `spec.size` squared if needed -> contrast -> pixel scale. Returns `size*size` floats, row-major: in [0, 1] by
+ * default, 0..255 with `pixelScale: "raw"`, standardised per face with `"standard"`.
  */
 export function prepareFace(img: Image, spec: PreprocessSpec): Float32Array {
   const bytes = prepareFaceBytes(img, spec).data;
   const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! / 255;
+  scaleInto(spec, bytes, 0, bytes.length, out, 0);
   return out;
 }
 
 /**
  * {@link prepareFace} on a block of `count` square gray faces stored back to back (e.g. `FaceDataset.pixels`,
  * or a subarray of it). The side of the stored faces is `sqrt(pixels.length / count)`; faces of another side than
- * `spec.size` are area-resized. Returns `count * size * size` floats in [0, 1] — what the CNN uses at training
- * AND inference.
+ * `spec.size` are area-resized. Returns `count * size * size` floats scaled as `spec.pixelScale` says — what the
+ * CNN uses at training AND inference.
  */
 export function prepareFaces(pixels: Uint8Array, count: number, spec: PreprocessSpec): Float32Array {
   assertPreprocessSpec(spec);
@@ -97,8 +127,7 @@ export function prepareFaces(pixels: Uint8Array, count: number, spec: Preprocess
       off = 0;
     }
     contrast(src, off, face, 0);
-    const o = i * n;
-    for (let k = 0; k < n; k++) out[o + k] = face[k]! / 255;
+    scaleInto(spec, face, 0, n, out, i * n);
   }
   return out;
 }

@@ -36,6 +36,36 @@ describe("prepareFace / prepareFaces", () => {
     expect(Math.max(...out)).toBeLessThanOrEqual(1);
   });
 
+  it("keeps gray levels 0..255 with pixelScale raw, the same faces as unit times 255", async () => {
+    const { faces, pixels } = await block();
+    const spec: PreprocessSpec = { size: 48, contrast: "equalizeHist", pixelScale: "raw" };
+    const raw = prepareFaces(pixels, faces.length, spec);
+    expect(Array.from(raw.subarray(0, 2304))).toEqual(Array.from(equalizeHist(faces[0]!).data));
+    expect(Array.from(prepareFace(faces[1]!, spec))).toEqual(Array.from(raw.subarray(2304, 4608)));
+    const unit = prepareFaces(pixels, faces.length, { size: 48, contrast: "equalizeHist", pixelScale: "unit" });
+    expect(Array.from(unit)).toEqual(Array.from(prepareFaces(pixels, faces.length, { size: 48, contrast: "equalizeHist" })));
+    expect(Math.max(...raw)).toBe(255);
+    unit.forEach((v, i) => expect(Math.abs(v * 255 - raw[i]!)).toBeLessThan(1e-4));
+  });
+
+  it("standardises each face on its own with pixelScale standard; a blank face gives zeros", async () => {
+    const { faces, pixels } = await block();
+    const spec: PreprocessSpec = { size: 48, contrast: "none", pixelScale: "standard" };
+    const out = prepareFaces(pixels, faces.length, spec);
+    faces.forEach((f, i) => {
+      const face = out.subarray(i * 2304, (i + 1) * 2304);
+      const mean = face.reduce((a, b) => a + b, 0) / 2304;
+      const sd = Math.sqrt(face.reduce((a, b) => a + (b - mean) ** 2, 0) / 2304);
+      expect(Math.abs(mean)).toBeLessThan(1e-4);
+      expect(sd).toBeCloseTo(1, 4);
+      // An affine map of the gray levels: the brightest pixel stays the largest input.
+      expect(face.indexOf(Math.max(...face))).toBe(f.data.indexOf(Math.max(...f.data)));
+      expect(Array.from(prepareFace(f, spec))).toEqual(Array.from(face));
+    });
+    const blank = prepareFaces(new Uint8Array(2304).fill(128), 1, spec);
+    expect(blank.every((v) => v === 0)).toBe(true);
+  });
+
   it("resizes blocks of another side", async () => {
     const { faces } = await block();
     const small = faces.map((f) => resize(f, 24, 24));
@@ -49,6 +79,7 @@ describe("prepareFace / prepareFaces", () => {
   it("rejects a block that is not count square faces and a bad spec", () => {
     expect(() => prepareFaces(new Uint8Array(100), 3, { size: 48, contrast: "none" })).toThrow(RangeError);
     expect(() => prepareFaces(new Uint8Array(2304), 1, { size: 48, contrast: "bogus" as never })).toThrow(RangeError);
+    expect(() => prepareFaces(new Uint8Array(2304), 1, { size: 48, contrast: "none", pixelScale: "bytes" as never })).toThrow(/pixelScale/);
   });
 });
 
