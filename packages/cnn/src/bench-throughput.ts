@@ -27,14 +27,28 @@ const spec = ARCHITECTURE_SPECS[arch];
 const x = new Float32Array(batch * size * size).map((_, i) => (i % 255) / 255);
 const y = Int32Array.from({ length: batch }, (_, i) => i % 7);
 
+function procCpuinfo(): string {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /** Some VMs report a speed of 0 through os.cpus(); /proc/cpuinfo still has the clock. */
 function cpuMhzFromProc(): number {
-  try {
-    const match = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
+  const match = /cpu MHz\s*:\s*([\d.]+)/.exec(procCpuinfo());
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Float32 flops per cycle per core at the widest vector the CPU has, assuming two FMA units (2 x lanes x 2):
+ * 64 with AVX-512, 32 with AVX2 + FMA. The machines fer is measured on change between sessions, so the bench says which.
+ */
+function flopsPerCycle(): { flops: number; isa: string } {
+  const flags = /^flags\s*:(.*)$/m.exec(procCpuinfo())?.[1]?.split(/\s+/) ?? [];
+  if (flags.includes("avx512f")) return { flops: 64, isa: "AVX-512" };
+  return { flops: 32, isa: "AVX2-FMA" };
 }
 
 async function rate(step: () => Promise<unknown>, n: number): Promise<number> {
@@ -47,10 +61,11 @@ async function rate(step: () => Promise<unknown>, n: number): Promise<number> {
 const flops = forwardFlops(model);
 const cpu = cpus()[0];
 const ghz = (cpu?.speed || cpuMhzFromProc()) / 1000;
-// AVX2 with two FMA units: 2 x 8 lanes x 2 flops per cycle per core. WebAssembly SIMD is 4 lanes wide, no FMA.
-const nativePeak = cpus().length * ghz * 32e9;
+// WebAssembly SIMD is 4 lanes wide, no FMA: the tfjs wasm rows cannot use most of this peak.
+const isa = flopsPerCycle();
+const nativePeak = cpus().length * ghz * isa.flops * 1e9;
 console.log(`architecture ${arch}, batch ${batch}, backend ${describeBackend(backend)}`);
-console.log(`CPU: ${cpus().length} x ${cpu?.model ?? "?"} @ ${ghz.toFixed(2)} GHz; native AVX2-FMA peak ${(nativePeak / 1e9).toFixed(0)} GFLOP/s over all cores`);
+console.log(`CPU: ${cpus().length} x ${cpu?.model ?? "?"} @ ${ghz.toFixed(2)} GHz; native ${isa.isa} peak ${(nativePeak / 1e9).toFixed(0)} GFLOP/s over all cores (two FMA units assumed)`);
 console.log(`forward: ${(flops / 1e6).toFixed(1)} MFLOP/image; a training step counts ${TRAIN_FLOPS_PER_FORWARD}x that`);
 
 const ort = await loadOnnxRuntime();

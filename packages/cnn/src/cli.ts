@@ -85,6 +85,7 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
   --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
+  --cross-entropy FROM   probabilities (clipped, tfjs-layers' way, default) | logits (tf.keras' way); A-E only
   --pixel-scale S        unit (inputs /255, default) | raw (gray levels 0..255) | standard (each face
                          standardised: zero mean, unit standard deviation)
   --drop-unhelpful       leave blank, graphic and duplicate training images out (never validation ones)
@@ -114,6 +115,7 @@ export async function train(argv: string[]): Promise<number> {
       "no-mirror": { type: "boolean", default: false },
       contrast: { type: "string", default: "none" },
       "pixel-scale": { type: "string", default: "unit" },
+      "cross-entropy": { type: "string", default: "probabilities" },
       "final-fit": { type: "boolean", default: false },
       "drop-unhelpful": { type: "boolean", default: false },
       resume: { type: "boolean", default: false },
@@ -132,6 +134,8 @@ export async function train(argv: string[]): Promise<number> {
   if (contrast !== "none" && contrast !== "equalizeHist" && contrast !== "clahe") return fail("--contrast must be none, equalizeHist or clahe");
   const pixelScale = values["pixel-scale"];
   if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
+  const crossEntropy = values["cross-entropy"];
+  if (crossEntropy !== "probabilities" && crossEntropy !== "logits") return fail("--cross-entropy must be probabilities or logits");
   let plateau: PlateauSchedule | undefined;
   try {
     plateau = values["lr-plateau"] !== undefined ? parsePlateauSchedule(values["lr-plateau"]) : undefined;
@@ -171,6 +175,7 @@ export async function train(argv: string[]): Promise<number> {
       mirror: !values["no-mirror"],
       contrast,
       pixelScale,
+      crossEntropy,
       finalFit: values["final-fit"],
       resume: values.resume,
       source: resolve(values.data),
@@ -255,6 +260,7 @@ const CNN_EXPERIMENTS_HELP = `fer cnn-experiments --data DIR --out DIR [options]
   --engine NAME          auto (default), onnxruntime or tfjs: what runs the training steps (see fer train)
   --only NAME            run only this row (repeatable)
   --pixel-scale S        unit (default) | raw | standard (see fer train), for every row
+  --cross-entropy FROM   probabilities (default) | logits (see fer train), for the softmax rows
   Runs resume: the same command again continues an interrupted table.`;
 
 /** `fer cnn-experiments`: the study's architecture or preprocessing table, N runs per row. */
@@ -272,6 +278,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
       engine: { type: "string" },
       only: { type: "string", multiple: true },
       "pixel-scale": { type: "string", default: "unit" },
+      "cross-entropy": { type: "string", default: "probabilities" },
     },
     CNN_EXPERIMENTS_HELP,
   );
@@ -283,6 +290,8 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
   }
   const pixelScale = values["pixel-scale"];
   if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
+  const crossEntropy = values["cross-entropy"];
+  if (crossEntropy !== "probabilities" && crossEntropy !== "logits") return fail("--cross-entropy must be probabilities or logits");
   let data = await loadFolderWithProgress(resolve(values.data));
   if (values["limit-per-class"] !== undefined) {
     const perClass = positiveInt(values["limit-per-class"]);
@@ -304,6 +313,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
     epochs: Number(values.epochs),
     batchSize: Number(values.batch),
     pixelScale,
+    crossEntropy,
     outDir: resolve(values.out),
     ...(values.only !== undefined ? { only: values.only } : {}),
   });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { FaceDataset } from "@fer/preprocess";
-import { ARCHITECTURES, type Architecture } from "./architectures.js";
+import { ARCHITECTURE_SPECS, ARCHITECTURES, type Architecture } from "./architectures.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { trainCnn, type TrainOptions } from "./train.js";
 
@@ -51,6 +51,8 @@ export interface ExperimentOptions {
   readonly batchSize?: number;
   /** Pixel scale of every run (see {@link TrainOptions.pixelScale}); default unit. */
   readonly pixelScale?: TrainOptions["pixelScale"];
+  /** Where the softmax rows take their cross-entropy (see {@link TrainOptions.crossEntropy}); squared-hinge rows ignore it. */
+  readonly crossEntropy?: TrainOptions["crossEntropy"];
   /** What runs the training steps (see {@link TrainOptions.engine}). */
   readonly engine?: TrainOptions["engine"];
   readonly only?: readonly string[];
@@ -75,6 +77,7 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
       const result = await trainCnn(data, {
         ...variant.options,
         ...(options.pixelScale !== undefined ? { pixelScale: options.pixelScale } : {}),
+        ...(options.crossEntropy !== undefined && ARCHITECTURE_SPECS[variant.options.architecture].output === "softmax" ? { crossEntropy: options.crossEntropy } : {}),
         outDir: join(options.outDir, options.table, variant.name.replace(/[^A-Za-z0-9]+/g, "_"), `run${run}`),
         epochs: options.epochs,
         seed: 42,
@@ -92,7 +95,7 @@ export async function runExperimentTable(data: FaceDataset, options: ExperimentO
     options.onRow?.(row);
     await writeFileAtomic(
       join(options.outDir, `${options.table}.json`),
-      `${JSON.stringify({ table: options.table, runs: options.runs, epochs: options.epochs, images: data.count, pixelScale: options.pixelScale ?? "unit", rows }, null, 2)}\n`,
+      `${JSON.stringify({ table: options.table, runs: options.runs, epochs: options.epochs, images: data.count, pixelScale: options.pixelScale ?? "unit", crossEntropy: options.crossEntropy ?? "probabilities", rows }, null, 2)}\n`,
     );
   }
   return rows;

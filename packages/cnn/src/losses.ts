@@ -20,6 +20,18 @@ export function classificationLoss(kind: OutputKind, outputs: tf.Tensor2D, label
   });
 }
 
+/**
+ * Categorical cross-entropy taken from the last layer's pre-softmax output, as tf.keras computes it in graph mode
+ * (`model.fit`): the mean of -log softmax(logits)[label], with the gradient softmax - one-hot everywhere, so a
+ * saturated softmax still learns (with clipped probabilities it adds no gradient). `labels` is int32 [batch].
+ */
+export function crossEntropyFromLogits(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy((): tf.Scalar => {
+    const oneHot = tf.cast(tf.oneHot(labels, logits.shape[1]), "float32");
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+  });
+}
+
 /** Keras-style L2 penalty: factor * sum(w^2). */
 export function l2Penalty(weights: tf.Tensor, factor: number): tf.Scalar {
   return tf.tidy(() => tf.mul(tf.sum(tf.square(weights)), factor) as tf.Scalar);

@@ -35,6 +35,8 @@ export interface ModelCard {
     readonly learningRateSchedule?: string;
     readonly optimizer: "adam";
     readonly loss: "categoricalCrossentropy" | "squaredHinge";
+    /** Set when the cross-entropy was taken from the pre-softmax outputs (tf.keras' way) rather than clipped probabilities. */
+    readonly crossEntropy?: "logits";
     readonly l2: number;
     readonly backend: string;
     readonly seconds: number;

@@ -10,7 +10,7 @@ import { applyGradients, trainableVariables, type LossSpec, type StepRunner } fr
  * physical core).
  */
 export async function createOnnxStepRunner(spec: LossSpec, optimizer: tf.Optimizer, l2: number, ort: OnnxRuntime, threads?: number): Promise<StepRunner> {
-  const graph = layersModelToOnnxTraining(spec.model, spec.output);
+  const graph = layersModelToOnnxTraining(spec.model, spec.output, spec.crossEntropy);
   const session = await createCpuSession(ort, graph.bytes, threads, "extended");
   const { variables, logitsKernel } = trainableVariables(spec.model);
   const classes = spec.model.outputs[0]!.shape[1] as number;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { LOGITS_LAYER, type OutputKind } from "./architectures.js";
-import { classificationLoss } from "./losses.js";
+import { classificationLoss, crossEntropyFromLogits } from "./losses.js";
 
 /** Sum of the batch loss (mean loss × images) and number of right answers of one step. */
 export interface StepResult {
@@ -15,11 +15,28 @@ export interface StepRunner {
   dispose(): Promise<void>;
 }
 
+/**
+ * Where a softmax model's cross-entropy is taken: from the clipped probabilities (`"probabilities"`, what tfjs-layers
+ * and standalone Keras do; the default) or from the pre-softmax outputs (`"logits"`, what tf.keras does in `model.fit`).
+ */
+export type CrossEntropyFrom = "probabilities" | "logits";
+
 /** What the data term of the loss needs: the model, its output kind and the input side. */
 export interface LossSpec {
   readonly model: tfl.LayersModel;
   readonly output: OutputKind;
   readonly size: number;
+  /** Softmax outputs only; default `"probabilities"`. */
+  readonly crossEntropy?: CrossEntropyFrom;
+}
+
+/** The model's pre-softmax outputs: every layer but the last, then the last Dense layer without its activation. */
+function logitsOf(model: tfl.LayersModel, xs: tf.Tensor4D): tf.Tensor2D {
+  const layers = model.layers.filter((l) => l.getClassName() !== "InputLayer");
+  let t: tf.Tensor = xs;
+  for (const layer of layers.slice(0, -1)) t = layer.apply(t, { training: true }) as tf.Tensor;
+  const [kernel, bias] = layers.at(-1)!.trainableWeights.map((w) => w.read());
+  return tf.add(tf.matMul(t as tf.Tensor2D, kernel as tf.Tensor2D), bias!) as tf.Tensor2D;
 }
 
 /**
@@ -37,10 +54,11 @@ export function dataGradients(
     const xs = tf.tensor4d(x.subarray(0, n * spec.size * spec.size), [n, spec.size, spec.size, 1]);
     const ys = tf.tensor1d(y.subarray(0, n), "int32");
     let hits: tf.Scalar | undefined;
+    const fromLogits = spec.output === "softmax" && spec.crossEntropy === "logits";
     const { value, grads } = tf.variableGrads(() => {
-      const out = spec.model.apply(xs, { training: true }) as tf.Tensor2D;
+      const out = fromLogits ? logitsOf(spec.model, xs) : (spec.model.apply(xs, { training: true }) as tf.Tensor2D);
       hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), ys), "int32")) as tf.Scalar);
-      return classificationLoss(spec.output, out, ys);
+      return fromLogits ? crossEntropyFromLogits(out, ys) : classificationLoss(spec.output, out, ys);
     }, variables as tf.Variable[]);
     return { grads: variables.map((v) => grads[v.name] as tf.Tensor), loss: value, hits: hits! };
   });

@@ -15,7 +15,7 @@ import {
 } from "@fer/preprocess";
 import { ARCHITECTURE_SPECS, buildModel, type Architecture } from "./architectures.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
-import { createLocalStepRunner, type StepRunner } from "./train-step.js";
+import { createLocalStepRunner, type CrossEntropyFrom, type StepRunner } from "./train-step.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -47,6 +47,11 @@ export interface TrainOptions {
   readonly contrast?: PreprocessSpec["contrast"];
   readonly clipLimit?: number;
   readonly tileGrid?: [number, number];
+  /**
+   * Softmax architectures (A–E): take the cross-entropy from the clipped probabilities (`"probabilities"`, tfjs-layers'
+   * way, the default) or from the pre-softmax outputs (`"logits"`, tf.keras' way in `model.fit`).
+   */
+  readonly crossEntropy?: CrossEntropyFrom;
   /** Model inputs in [0, 1] (`"unit"`, the default), as gray levels 0..255 (`"raw"`) or standardised per face; see PreprocessSpec. */
   readonly pixelScale?: NonNullable<PreprocessSpec["pixelScale"]>;
   /**
@@ -163,10 +168,15 @@ function resolved(o: TrainOptions) {
     dropFromTraining: [...(o.dropFromTraining ?? [])].sort((a, b) => a - b),
     finalFit: o.finalFit ?? false,
     pixelScale: o.pixelScale ?? "unit",
+    crossEntropy: o.crossEntropy ?? "probabilities",
   };
   if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new TrainOptionsError(`epochs must be a positive integer, got ${r.epochs}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new TrainOptionsError(`batchSize must be a positive integer, got ${r.batchSize}`);
   if (!(r.learningRate > 0)) throw new TrainOptionsError(`learningRate must be positive, got ${r.learningRate}`);
+  if (r.crossEntropy !== "probabilities" && r.crossEntropy !== "logits") throw new TrainOptionsError(`crossEntropy must be probabilities or logits, got ${String(r.crossEntropy)}`);
+  if (r.crossEntropy === "logits" && ARCHITECTURE_SPECS[r.architecture].output !== "softmax") {
+    throw new TrainOptionsError(`crossEntropy applies to the softmax architectures (A-E); ${r.architecture} uses squared hinge`);
+  }
   if (!r.finalFit && !(r.validationFraction > 0 && r.validationFraction < 1)) {
     throw new TrainOptionsError(`validationFraction must be in (0, 1), got ${r.validationFraction}`);
   }
@@ -180,10 +190,17 @@ function preprocessSpec(r: ReturnType<typeof resolved>, size: number): Preproces
     : { size, contrast: r.contrast, ...scale };
 }
 
-/** What a checkpoint must match to be resumed; the default pixel scale is left out so older checkpoints still match. */
+/** What a checkpoint must match to be resumed; default pixel scale and cross-entropy are left out so older checkpoints still match. */
 function runKey(r: ReturnType<typeof resolved>, data: FaceDataset): string {
-  const { pixelScale, ...rest } = r;
-  return JSON.stringify({ ...rest, ...(pixelScale === "unit" ? {} : { pixelScale }), epochs: undefined, count: data.count, classes: data.classes });
+  const { pixelScale, crossEntropy, ...rest } = r;
+  return JSON.stringify({
+    ...rest,
+    ...(pixelScale === "unit" ? {} : { pixelScale }),
+    ...(crossEntropy === "probabilities" ? {} : { crossEntropy }),
+    epochs: undefined,
+    count: data.count,
+    classes: data.classes,
+  });
 }
 
 /** Splits, cleans and mirrors the data exactly as the options say; the validation part is never mirrored. */
@@ -301,7 +318,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   }
   let learningRate = state.learningRate ?? r.learningRate;
   setLearningRate(optimizer, learningRate);
-  const lossSpec = { model, output: spec.output, size };
+  const lossSpec = { model, output: spec.output, size, crossEntropy: r.crossEntropy };
   const workersFromEnv = process.env.FER_TRAIN_WORKERS === undefined || process.env.FER_TRAIN_WORKERS === "" ? undefined : Number(process.env.FER_TRAIN_WORKERS);
   const requestedWorkers = options.workers ?? workersFromEnv;
   if (requestedWorkers !== undefined && !(Number.isInteger(requestedWorkers) && requestedWorkers >= 1)) {
@@ -493,6 +510,7 @@ function makeCard(
         : {}),
       optimizer: "adam",
       loss: spec.output === "softmax" ? "categoricalCrossentropy" : "squaredHinge",
+      ...(r.crossEntropy === "logits" ? { crossEntropy: "logits" as const } : {}),
       l2: spec.l2,
       backend,
       seconds: Math.round(state.seconds),

@@ -43,4 +43,17 @@ describe("data-parallel training", () => {
     }
     expect(two.log[1]!.loss).toBeLessThan(two.log[0]!.loss);
   });
+
+  it("workers take the cross-entropy where the main thread does (from the logits here)", async () => {
+    const data = squares(140);
+    const base = { architecture: "A" as const, epochs: 2, batchSize: 20, mirror: false, progress: false, seed: 9, engine: "tfjs" as const, pixelScale: "raw" as const };
+    const one = await trainCnn(data, { ...base, crossEntropy: "logits", outDir: join(work, "logits-one"), workers: 1 });
+    const two = await trainCnn(data, { ...base, crossEntropy: "logits", outDir: join(work, "logits-two"), workers: 2 });
+    const clipped = await trainCnn(data, { ...base, outDir: join(work, "clipped-two"), workers: 2 });
+    for (let e = 0; e < 2; e++) expect(two.log[e]!.loss).toBeCloseTo(one.log[e]!.loss, 3);
+    // Raw 0..255 inputs saturate A's first softmax outputs: the two losses part at once.
+    expect(Math.abs(two.log[1]!.loss - clipped.log[1]!.loss)).toBeGreaterThan(1e-2);
+    expect(two.card?.training.crossEntropy).toBe("logits");
+    expect(clipped.card?.training.crossEntropy).toBeUndefined();
+  });
 });

@@ -10,7 +10,7 @@ import { initBackend } from "../src/backend/index.js";
 import { createCpuSession, type OnnxRuntime } from "../src/onnx/runtime.js";
 import { layersModelToOnnxTraining, TrainingGraphError } from "../src/onnx/training-graph.js";
 import { createOnnxStepRunner } from "../src/onnx-train-step.js";
-import { createLocalStepRunner, dataGradients, trainableVariables } from "../src/train-step.js";
+import { createLocalStepRunner, dataGradients, trainableVariables, type CrossEntropyFrom } from "../src/train-step.js";
 import { trainCnn } from "../src/train.js";
 import { requireOnnxRuntime } from "./onnxruntime.js";
 import { randomArray } from "./random.js";
@@ -48,8 +48,12 @@ function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / scale;
 }
 
-async function runGraph(model: tfl.LayersModel, arch: (typeof ARCHITECTURES)[number], x: Float32Array, y: Int32Array, n: number, size: number) {
-  const graph = layersModelToOnnxTraining(model, ARCHITECTURE_SPECS[arch].output);
+function maxAbs(t: tf.Tensor): number {
+  return t.dataSync().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+async function runGraph(model: tfl.LayersModel, arch: (typeof ARCHITECTURES)[number], x: Float32Array, y: Int32Array, n: number, size: number, crossEntropy?: CrossEntropyFrom) {
+  const graph = layersModelToOnnxTraining(model, ARCHITECTURE_SPECS[arch].output, crossEntropy);
   const session = await createCpuSession(ort, graph.bytes, 1, "extended");
   const oneHot = new Float32Array(n * 7);
   y.forEach((label, i) => (oneHot[i * 7 + label] = 1));
@@ -86,6 +90,41 @@ describe("onnxruntime training graph", () => {
       model.dispose();
     });
   }
+
+  test("cross-entropy from the logits: the clipped loss where nothing is clipped, tfjs's gradients, and gradients where the softmax saturates", async () => {
+    const size = 14;
+    const n = 6;
+    const y = Int32Array.from({ length: n }, (_, i) => (i * 2) % 7);
+    const x = randomFaces(n * size * size, 23);
+    for (const arch of ["A", "C"] as const) {
+      const model = buildModel(arch, { inputSize: size, seed: 4 });
+      const { variables } = trainableVariables(model);
+      const lossSpec = { model, output: ARCHITECTURE_SPECS[arch].output, size };
+      const clipped = dataGradients(lossSpec, variables, x, y, n);
+      const fromLogits = dataGradients({ ...lossSpec, crossEntropy: "logits" }, variables, x, y, n);
+      // Small initial logits: nothing is clipped, so both ways give the same loss and gradients.
+      expect(fromLogits.loss.dataSync()[0]).toBeCloseTo(clipped.loss.dataSync()[0]!, 5);
+      expect(Math.max(...fromLogits.grads.map((g, i) => relativeDiff(clipped.grads[i]!.dataSync(), g.dataSync())))).toBeLessThan(1e-4);
+      const { graph, out } = await runGraph(model, arch, x, y, n, size, "logits");
+      expect((out[graph.loss]!.data as Float32Array)[0]).toBeCloseTo(fromLogits.loss.dataSync()[0]!, 5);
+      expect(Math.max(...fromLogits.grads.map((g, i) => relativeDiff(g.dataSync(), out[graph.gradients[i]!]!.data as Float32Array)))).toBeLessThan(1e-4);
+
+      // Saturate the softmax (a bias of 100 on the last class): every label's probability is clipped (below 1e-7, or
+      // above 1 - 1e-7 for the faces labelled with that class), so clipped probabilities give no gradient at all.
+      const last = model.getLayer("logits");
+      last.setWeights([last.getWeights()[0]!.clone(), tf.tensor1d([0, 0, 0, 0, 0, 0, 100])]);
+      const deadClipped = dataGradients(lossSpec, variables, x, y, n);
+      const live = dataGradients({ ...lossSpec, crossEntropy: "logits" }, variables, x, y, n);
+      expect(Math.max(...deadClipped.grads.map(maxAbs))).toBe(0);
+      expect(Math.max(...live.grads.map(maxAbs))).toBeGreaterThan(1e-3);
+      expect(live.loss.dataSync()[0]).toBeGreaterThan(16.2); // beyond -log(1e-7), where clipping caps the loss
+      const saturated = await runGraph(model, arch, x, y, n, size, "logits");
+      expect((saturated.out[saturated.graph.loss]!.data as Float32Array)[0]).toBeCloseTo(live.loss.dataSync()[0]!, 3);
+      expect(Math.max(...live.grads.map((g, i) => relativeDiff(g.dataSync(), saturated.out[saturated.graph.gradients[i]!]!.data as Float32Array)))).toBeLessThan(1e-4);
+      tf.dispose([clipped, fromLogits, deadClipped, live].flatMap((r) => [...r.grads, r.loss, r.hits]));
+      model.dispose();
+    }
+  });
 
   test("two Adam steps on onnxruntime leave the weights tfjs's own steps leave (L2 on the last kernel included)", async () => {
     const size = 12;

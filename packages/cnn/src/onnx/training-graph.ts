@@ -1,5 +1,6 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { OutputKind } from "../architectures.js";
+import type { CrossEntropyFrom } from "../train-step.js";
 import { OnnxGraphBuilder } from "./onnx-model.js";
 
 /** Names of a training graph's feeds and fetches. */
@@ -65,9 +66,10 @@ function square(v: unknown, what: string): number {
  * transposed; its kernel gradient is im2col (the k*k shifted copies of each input channel, made by a grouped convolution
  * with one-hot kernels) times the output gradient, one matrix product per image, summed. Max pooling sends the gradient to
  * every position equal to the window's maximum (ties between positive values are the only difference from tfjs, which
- * picks one).
+ * picks one). `crossEntropy` (softmax outputs only): from the clipped probabilities as tfjs computes it (default), or
+ * from the logits (LogSoftmax; gradient softmax - labels, no clip mask), as tf.keras does.
  */
-export function layersModelToOnnxTraining(model: tfl.LayersModel, output: OutputKind): OnnxTrainingGraph {
+export function layersModelToOnnxTraining(model: tfl.LayersModel, output: OutputKind, crossEntropy: CrossEntropyFrom = "probabilities"): OnnxTrainingGraph {
   const g = new OnnxGraphBuilder(`${model.name}_training`);
   const inputShape = model.inputs[0]?.shape;
   if (model.inputs.length !== 1 || inputShape?.length !== 4) throw new TrainingGraphError("expected one [batch, h, w, c] input");
@@ -164,7 +166,12 @@ export function layersModelToOnnxTraining(model: tfl.LayersModel, output: Output
   let loss: string;
   let grad: string;
   let scores: string;
-  if (output === "softmax") {
+  if (output === "softmax" && crossEntropy === "logits") {
+    scores = node("Softmax", [logits], { axis: { int: -1 } });
+    const perFace = node("ReduceSum", [node("Mul", [labels, node("LogSoftmax", [logits], { axis: { int: -1 } })]), int64([1])], { keepdims: { int: 0 } });
+    loss = node("Neg", [node("ReduceMean", [perFace], { keepdims: { int: 0 } })]);
+    grad = node("Div", [node("Sub", [scores, labels]), count(perFace)]);
+  } else if (output === "softmax") {
     scores = node("Softmax", [logits], { axis: { int: -1 } });
     const eps = 1e-7;
     const clipped = node("Clip", [scores, scalar(eps), scalar(1 - eps)]);

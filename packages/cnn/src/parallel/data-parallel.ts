@@ -75,6 +75,7 @@ export async function createDataParallelStepRunner(
         size: spec.size,
         classes: options.classes,
         backend: options.backend,
+        crossEntropy: spec.crossEntropy ?? "probabilities",
         weights: weightsBuffer,
         grads: new SharedArrayBuffer(total * 4),
         x: new SharedArrayBuffer(share * spec.size * spec.size * 4),

@@ -15,7 +15,7 @@ try {
   const info = await initBackend({ backend: init.backend });
   const model = buildModel(init.architecture, { inputSize: init.size, classes: init.classes });
   const { variables } = trainableVariables(model);
-  const spec = { model, output: ARCHITECTURE_SPECS[init.architecture].output, size: init.size };
+  const spec = { model, output: ARCHITECTURE_SPECS[init.architecture].output, size: init.size, crossEntropy: init.crossEntropy };
   const weights = new Float32Array(init.weights);
   const grads = new Float32Array(init.grads);
   const x = new Float32Array(init.x);

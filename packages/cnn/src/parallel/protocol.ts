@@ -1,5 +1,6 @@
 import type { Architecture } from "../architectures.js";
 import type { BackendName } from "../backend/index.js";
+import type { CrossEntropyFrom } from "../train-step.js";
 
 /** Sent once to a gradient worker. The buffers are shared with the main thread. */
 export interface WorkerInit {
@@ -7,6 +8,8 @@ export interface WorkerInit {
   readonly size: number;
   readonly classes: number;
   readonly backend: BackendName;
+  /** Where the cross-entropy of a softmax model is taken (see LossSpec). */
+  readonly crossEntropy: CrossEntropyFrom;
   /** All trainable weights, concatenated in model.trainableWeights order (written by the main thread). */
   readonly weights: SharedArrayBuffer;
   /** This worker's gradients, same layout as `weights` (written by the worker). */
