@@ -74,6 +74,10 @@ function isPixelScale(s: string): s is "unit" | "raw" | "standard" {
   return s === "unit" || s === "raw" || s === "standard";
 }
 
+function isCrossEntropyFrom(s: string): s is "probabilities" | "logits" {
+  return s === "probabilities" || s === "logits";
+}
+
 const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
   --arch A..G            architecture (default F)
@@ -135,7 +139,7 @@ export async function train(argv: string[]): Promise<number> {
   const pixelScale = values["pixel-scale"];
   if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
   const crossEntropy = values["cross-entropy"];
-  if (crossEntropy !== "probabilities" && crossEntropy !== "logits") return fail("--cross-entropy must be probabilities or logits");
+  if (!isCrossEntropyFrom(crossEntropy)) return fail("--cross-entropy must be probabilities or logits");
   let plateau: PlateauSchedule | undefined;
   try {
     plateau = values["lr-plateau"] !== undefined ? parsePlateauSchedule(values["lr-plateau"]) : undefined;
@@ -291,7 +295,7 @@ export async function cnnExperiments(argv: string[]): Promise<number> {
   const pixelScale = values["pixel-scale"];
   if (!isPixelScale(pixelScale)) return fail("--pixel-scale must be unit, raw or standard");
   const crossEntropy = values["cross-entropy"];
-  if (crossEntropy !== "probabilities" && crossEntropy !== "logits") return fail("--cross-entropy must be probabilities or logits");
+  if (!isCrossEntropyFrom(crossEntropy)) return fail("--cross-entropy must be probabilities or logits");
   let data = await loadFolderWithProgress(resolve(values.data));
   if (values["limit-per-class"] !== undefined) {
     const perClass = positiveInt(values["limit-per-class"]);

@@ -48,6 +48,14 @@ describe("fer", () => {
     const train = await fer(["train", "--help"]);
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/--data/);
+    expect(train.stdout).toMatch(/--pixel-scale/);
+    // Bad training options are refused before any data is read.
+    const badScale = await fer(["train", "--data", work, "--out", work, "--pixel-scale", "bytes"]);
+    expect(badScale.code).toBe(2);
+    expect(badScale.stderr).toMatch(/--pixel-scale must be unit, raw or standard/);
+    const badLoss = await fer(["cnn-experiments", "--data", work, "--out", work, "--cross-entropy", "softmax"]);
+    expect(badLoss.code).toBe(2);
+    expect(badLoss.stderr).toMatch(/--cross-entropy must be probabilities or logits/);
   });
 
   it("analyze --json prints one JSON array, writes annotated images, reports unreadable files and exits 1", async () => {
