@@ -21,6 +21,12 @@ export function classificationLoss(kind: OutputKind, outputs: tf.Tensor2D, label
 }
 
 /**
+ * Where a softmax model's cross-entropy is taken: from the clipped probabilities (`"probabilities"`, what tfjs-layers
+ * and standalone Keras do; the default) or from the pre-softmax outputs (`"logits"`, what tf.keras does in `model.fit`).
+ */
+export type CrossEntropyFrom = "probabilities" | "logits";
+
+/**
  * Categorical cross-entropy taken from the last layer's pre-softmax output, as tf.keras computes it in graph mode
  * (`model.fit`): the mean of -log softmax(logits)[label], with the gradient softmax - one-hot everywhere, so a
  * saturated softmax still learns (with clipped probabilities it adds no gradient). `labels` is int32 [batch].

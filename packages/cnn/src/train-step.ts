@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { LOGITS_LAYER, type OutputKind } from "./architectures.js";
-import { classificationLoss, crossEntropyFromLogits } from "./losses.js";
+import { classificationLoss, crossEntropyFromLogits, type CrossEntropyFrom } from "./losses.js";
+
+export type { CrossEntropyFrom } from "./losses.js";
 
 /** Sum of the batch loss (mean loss × images) and number of right answers of one step. */
 export interface StepResult {
@@ -14,12 +16,6 @@ export interface StepRunner {
   step(x: Float32Array, y: Int32Array, n: number): Promise<StepResult>;
   dispose(): Promise<void>;
 }
-
-/**
- * Where a softmax model's cross-entropy is taken: from the clipped probabilities (`"probabilities"`, what tfjs-layers
- * and standalone Keras do; the default) or from the pre-softmax outputs (`"logits"`, what tf.keras does in `model.fit`).
- */
-export type CrossEntropyFrom = "probabilities" | "logits";
 
 /** What the data term of the loss needs: the model, its output kind and the input side. */
 export interface LossSpec {

@@ -1,6 +1,6 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { OutputKind } from "../architectures.js";
-import type { CrossEntropyFrom } from "../train-step.js";
+import type { CrossEntropyFrom } from "../losses.js";
 import { OnnxGraphBuilder } from "./onnx-model.js";
 
 /** Names of a training graph's feeds and fetches. */

@@ -1,6 +1,6 @@
 import type { Architecture } from "../architectures.js";
 import type { BackendName } from "../backend/index.js";
-import type { CrossEntropyFrom } from "../train-step.js";
+import type { CrossEntropyFrom } from "../losses.js";
 
 /** Sent once to a gradient worker. The buffers are shared with the main thread. */
 export interface WorkerInit {
