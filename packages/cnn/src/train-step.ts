@@ -3,8 +3,6 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { LOGITS_LAYER, type OutputKind } from "./architectures.js";
 import { classificationLoss, crossEntropyFromLogits, type CrossEntropyFrom } from "./losses.js";
 
-export type { CrossEntropyFrom } from "./losses.js";
-
 /** Sum of the batch loss (mean loss × images) and number of right answers of one step. */
 export interface StepResult {
   readonly lossSum: number;

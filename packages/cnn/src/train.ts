@@ -15,7 +15,8 @@ import {
 } from "@fer/preprocess";
 import { ARCHITECTURE_SPECS, buildModel, type Architecture } from "./architectures.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
-import { createLocalStepRunner, type CrossEntropyFrom, type StepRunner } from "./train-step.js";
+import { createLocalStepRunner, type StepRunner } from "./train-step.js";
+import type { CrossEntropyFrom } from "./losses.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeFileAtomic } from "./atomic-write.js";

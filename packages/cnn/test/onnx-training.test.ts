@@ -10,7 +10,8 @@ import { initBackend } from "../src/backend/index.js";
 import { createCpuSession, type OnnxRuntime } from "../src/onnx/runtime.js";
 import { layersModelToOnnxTraining, TrainingGraphError } from "../src/onnx/training-graph.js";
 import { createOnnxStepRunner } from "../src/onnx-train-step.js";
-import { createLocalStepRunner, dataGradients, trainableVariables, type CrossEntropyFrom } from "../src/train-step.js";
+import { createLocalStepRunner, dataGradients, trainableVariables } from "../src/train-step.js";
+import type { CrossEntropyFrom } from "../src/losses.js";
 import { trainCnn } from "../src/train.js";
 import { requireOnnxRuntime } from "./onnxruntime.js";
 import { randomArray } from "./random.js";
@@ -49,7 +50,7 @@ function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function maxAbs(t: tf.Tensor): number {
-  return t.dataSync().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return (t.dataSync() as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 async function runGraph(model: tfl.LayersModel, arch: (typeof ARCHITECTURES)[number], x: Float32Array, y: Int32Array, n: number, size: number, crossEntropy?: CrossEntropyFrom) {
