@@ -63,7 +63,8 @@ export interface TrainOptions {
   readonly dropFromTraining?: readonly number[];
   /**
    * Lower the learning rate when validation accuracy stalls (Keras' ReduceLROnPlateau). Not part of the run's
-   * identity: it may be added or changed when resuming. Ignored with finalFit (no validation).
+   * identity: it may be added or changed when resuming, and then applies at once to the epochs already done
+   * (a stalled run resumes at the lowered rate). Ignored with finalFit (no validation).
    */
   readonly reduceLrOnPlateau?: PlateauSchedule;
   /** Fit on train + validation (the study's final fit); the last epoch is kept. */
@@ -268,6 +269,17 @@ async function loadOptimizer(optimizer: tf.AdamOptimizer, dir: string): Promise<
   for (const { tensor } of named) tensor.dispose();
 }
 
+/** The state after the plateau rule has judged `epoch`: with a lowered rate and the epoch noted when it stalled. */
+function afterEpochOnPlateau(schedule: PlateauSchedule, state: CheckpointState, current: number, epoch: number, report: boolean): CheckpointState {
+  const lastReduction = state.lastReduction ?? 0;
+  const step = plateauStep(schedule, current, { epoch, bestEpoch: state.bestEpoch, lastReduction });
+  if (!step.reduced) return state;
+  if (report) {
+    process.stderr.write(`learning rate ${current} -> ${step.learningRate} (no better validation accuracy since epoch ${Math.max(state.bestEpoch, lastReduction)})\n`);
+  }
+  return { ...state, learningRate: step.learningRate, lastReduction: epoch };
+}
+
 /**
  * Trains one of the study's CNNs on a face dataset with Adam, keeping the best epoch by validation accuracy
  * (or the last one with `finalFit`). Writes `outDir/checkpoint/` after every epoch (resumable with `resume`),
@@ -318,6 +330,12 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     }
   }
   let learningRate = state.learningRate ?? r.learningRate;
+  if (schedule !== undefined && state.epochsDone > 0) {
+    // A schedule added when resuming judges the epochs already done, so a run that has stalled is
+    // lowered before its next epoch; when the schedule ran all along this repeats its last verdict.
+    state = afterEpochOnPlateau(schedule, state, learningRate, state.epochsDone, options.progress !== false);
+    learningRate = state.learningRate ?? learningRate;
+  }
   setLearningRate(optimizer, learningRate);
   const lossSpec = { model, output: spec.output, size, crossEntropy: r.crossEntropy };
   const workersFromEnv = process.env.FER_TRAIN_WORKERS === undefined || process.env.FER_TRAIN_WORKERS === "" ? undefined : Number(process.env.FER_TRAIN_WORKERS);
@@ -425,16 +443,9 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       ...(state.lastReduction !== undefined ? { lastReduction: state.lastReduction } : {}),
     };
     if (schedule !== undefined) {
-      const lastReduction = state.lastReduction ?? 0;
-      const step = plateauStep(schedule, learningRate, { epoch, bestEpoch: state.bestEpoch, lastReduction });
-      if (step.reduced) {
-        if (options.progress !== false) {
-          process.stderr.write(`learning rate ${learningRate} -> ${step.learningRate} (no better validation accuracy since epoch ${Math.max(state.bestEpoch, lastReduction)})\n`);
-        }
-        learningRate = step.learningRate;
-        setLearningRate(optimizer, learningRate);
-        state = { ...state, learningRate, lastReduction: epoch };
-      }
+      state = afterEpochOnPlateau(schedule, state, learningRate, epoch, options.progress !== false);
+      learningRate = state.learningRate ?? learningRate;
+      setLearningRate(optimizer, learningRate);
     }
     if (improved) {
       const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, engine.engine === "onnxruntime" ? "onnxruntime" : backend.name, model, options.source, schedule);

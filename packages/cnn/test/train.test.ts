@@ -89,6 +89,18 @@ describe("training on a small slice of FER2013", () => {
     expect(result.card?.training.learningRateSchedule).toMatch(/reduce on plateau: x0.5 after 1 epoch/);
   });
 
+  it("a plateau schedule added on resume lowers the rate before the next epoch when the run has already stalled", async () => {
+    // At this rate nothing moves, so epoch 2 cannot beat epoch 1 on validation: the run has stalled by epoch 2.
+    const base = { architecture: "A" as const, batchSize: 32, mirror: false, progress: false, seed: 13, learningRate: 1e-9, outDir: join(work, "run-resume-plateau") };
+    const small = limitPerClass(data, 8);
+    const first = await trainCnn(small, { ...base, epochs: 2 });
+    expect(first.log.map((e) => e.learningRate)).toEqual([1e-9, 1e-9]);
+    expect(first.log[1]!.validationAccuracy).toBe(first.log[0]!.validationAccuracy);
+    const resumed = await trainCnn(small, { ...base, epochs: 3, resume: true, reduceLrOnPlateau: { factor: 0.5, patience: 1, minLearningRate: 0 } });
+    expect(resumed.log.slice(0, 2)).toEqual(first.log);
+    expect(resumed.log[2]!.learningRate).toBe(5e-10);
+  });
+
   it("trains F (linear output, squared hinge, L2) with mirrored copies", async () => {
     const outDir = join(work, "run-f");
     const small = limitPerClass(data, 10);
