@@ -31,3 +31,31 @@ export function gatherBatch(
     outLabels[b] = labels[idx] as number;
   }
 }
+
+/** The random source for one batch's augmentation: it depends only on (seed, epoch, first position), so a resumed run repeats it. */
+export function batchRandom(seed: number, epoch: number, start: number): () => number {
+  return seededRandom((Math.imul(seed, 2654435761) ^ Math.imul(epoch, 40503) ^ Math.imul(start + 1, 2246822519)) >>> 0);
+}
+
+/**
+ * Moves each of the first `count` faces of a [N, size * size] block by its own random whole-pixel offset of at most
+ * `maxShift` in x and in y (uniform over -maxShift..maxShift), in place; the edge uncovered by the move repeats the
+ * nearest row or column of the face. `scratch` holds one face.
+ */
+export function shiftFaces(faces: Float32Array, count: number, size: number, maxShift: number, rand: () => number, scratch: Float32Array): void {
+  if (maxShift === 0) return;
+  const per = size * size;
+  const span = 2 * maxShift + 1;
+  for (let f = 0; f < count; f++) {
+    const dx = Math.floor(rand() * span) - maxShift;
+    const dy = Math.floor(rand() * span) - maxShift;
+    if (dx === 0 && dy === 0) continue;
+    const face = faces.subarray(f * per, (f + 1) * per);
+    scratch.set(face);
+    for (let y = 0; y < size; y++) {
+      const sy = Math.min(size - 1, Math.max(0, y - dy)) * size;
+      const row = y * size;
+      for (let x = 0; x < size; x++) face[row + x] = scratch[sy + Math.min(size - 1, Math.max(0, x - dx))] as number;
+    }
+  }
+}

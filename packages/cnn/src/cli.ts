@@ -88,6 +88,8 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
                          (Keras ReduceLROnPlateau; e.g. 0.5,2,1e-5); may be added when resuming
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
+  --shift N              move each training face by up to N pixels in x and y, at random per draw (default 0; not
+                         in the study; validation and inference see faces unmoved)
   --contrast M           none | equalizeHist | clahe (default none; clahe uses tiles 4x4, limit 4)
   --cross-entropy FROM   probabilities (clipped, tfjs-layers' way, default) | logits (tf.keras' way); A-E only
   --pixel-scale S        unit (inputs /255, default) | raw (gray levels 0..255) | standard (each face
@@ -117,6 +119,7 @@ export async function train(argv: string[]): Promise<number> {
       "lr-plateau": { type: "string" },
       seed: { type: "string", default: "42" },
       "no-mirror": { type: "boolean", default: false },
+      shift: { type: "string", default: "0" },
       contrast: { type: "string", default: "none" },
       "pixel-scale": { type: "string", default: "unit" },
       "cross-entropy": { type: "string", default: "probabilities" },
@@ -177,6 +180,7 @@ export async function train(argv: string[]): Promise<number> {
       ...(plateau !== undefined ? { reduceLrOnPlateau: plateau } : {}),
       seed: Number(values.seed),
       mirror: !values["no-mirror"],
+      shift: Number(values.shift),
       contrast,
       pixelScale,
       crossEntropy,

@@ -20,6 +20,8 @@ export interface ModelCard {
     readonly trainImages: number;
     readonly validationImages: number;
     readonly mirrored: boolean;
+    /** Training faces were moved by up to this many pixels in x and y (random per draw); absent = not moved. */
+    readonly shift?: number;
     readonly droppedUnhelpful: number;
     readonly source: string;
     readonly validationFraction: number;

@@ -21,7 +21,7 @@ import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { initBackend, describeBackend } from "./backend/index.js";
-import { epochOrder, gatherBatch } from "./batches.js";
+import { batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
 import { onnxForward } from "./forward.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
@@ -45,6 +45,11 @@ export interface TrainOptions {
   readonly validationFraction?: number;
   /** Add a mirrored copy of every training image (the study's best preprocessing). */
   readonly mirror?: boolean;
+  /**
+   * Move every training face by a random offset of up to this many pixels in x and y each time a batch is drawn
+   * (default 0: off; not in the study). Training only: validation, test and inference see the faces unmoved.
+   */
+  readonly shift?: number;
   readonly contrast?: PreprocessSpec["contrast"];
   readonly clipLimit?: number;
   readonly tileGrid?: [number, number];
@@ -164,6 +169,7 @@ function resolved(o: TrainOptions) {
     initSeed: o.initSeed ?? o.seed ?? 42,
     validationFraction: o.finalFit ? 0 : (o.validationFraction ?? 0.1),
     mirror: o.mirror ?? true,
+    shift: o.shift ?? 0,
     contrast: o.contrast ?? "none",
     clipLimit: o.clipLimit ?? 4,
     tileGrid: o.tileGrid ?? ([4, 4] as [number, number]),
@@ -174,6 +180,7 @@ function resolved(o: TrainOptions) {
   };
   if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new TrainOptionsError(`epochs must be a positive integer, got ${r.epochs}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new TrainOptionsError(`batchSize must be a positive integer, got ${r.batchSize}`);
+  if (!Number.isInteger(r.shift) || r.shift < 0) throw new TrainOptionsError(`shift must be a whole number of pixels >= 0, got ${r.shift}`);
   if (!(r.learningRate > 0)) throw new TrainOptionsError(`learningRate must be positive, got ${r.learningRate}`);
   if (r.crossEntropy !== "probabilities" && r.crossEntropy !== "logits") throw new TrainOptionsError(`crossEntropy must be probabilities or logits, got ${String(r.crossEntropy)}`);
   if (r.crossEntropy === "logits" && ARCHITECTURE_SPECS[r.architecture].output !== "softmax") {
@@ -194,9 +201,10 @@ function preprocessSpec(r: ReturnType<typeof resolved>, size: number): Preproces
 
 /** What a checkpoint must match to be resumed; default pixel scale and cross-entropy are left out so older checkpoints still match. */
 function runKey(r: ReturnType<typeof resolved>, data: FaceDataset): string {
-  const { pixelScale, crossEntropy, ...rest } = r;
+  const { pixelScale, crossEntropy, shift, ...rest } = r;
   return JSON.stringify({
     ...rest,
+    ...(shift === 0 ? {} : { shift }),
     ...(pixelScale === "unit" ? {} : { pixelScale }),
     ...(crossEntropy === "probabilities" ? {} : { crossEntropy }),
     epochs: undefined,
@@ -297,6 +305,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   }
   const spec = ARCHITECTURE_SPECS[r.architecture];
   const size = data.size;
+  if (2 * r.shift >= size) throw new TrainOptionsError(`shift must be under half the face size (${size} px), got ${r.shift}`);
   const pp = preprocessSpec(r, size);
   const optionsKey = runKey(r, data);
   const checkpointDir = join(options.outDir, "checkpoint");
@@ -367,6 +376,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   const per = size * size;
   const xBuf = new Float32Array(r.batchSize * per);
   const yBuf = new Int32Array(r.batchSize);
+  const shiftScratch = new Float32Array(per);
   const lastEpoch = options.maxEpochsThisRun !== undefined ? Math.min(r.epochs, state.epochsDone + options.maxEpochsThisRun) : r.epochs;
   if (options.progress !== false) {
     process.stderr.write(`training ${r.architecture} on ${train.count} images (${trainedOn})\n`);
@@ -395,6 +405,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     for (let start = startAt; start < train.count; start += r.batchSize) {
       const n = Math.min(r.batchSize, train.count - start);
       gatherBatch(trainFaces, train.labels, per, order, start, start + n, xBuf, yBuf);
+      shiftFaces(xBuf, n, size, r.shift, batchRandom(r.initSeed, epoch, start), shiftScratch);
       const result = await runner.step(xBuf, yBuf, n);
       lossSum += result.lossSum;
       correct += result.correct;
@@ -507,6 +518,7 @@ function makeCard(
       trainImages: trainCount,
       validationImages: validationCount,
       mirrored: r.mirror,
+      ...(r.shift > 0 ? { shift: r.shift } : {}),
       droppedUnhelpful: dropped,
       source: source ?? `${data.count} images`,
       validationFraction: r.validationFraction,

@@ -101,6 +101,20 @@ describe("training on a small slice of FER2013", () => {
     expect(resumed.log[2]!.learningRate).toBe(5e-10);
   });
 
+  it("moves training faces when asked, records it in the card, and keeps it part of the run's identity", async () => {
+    const small = limitPerClass(data, 10);
+    // Raw inputs and the logits' cross-entropy make A learn in one epoch, so what it is fed shows in its loss.
+    const base = { architecture: "A" as const, epochs: 1, batchSize: 32, mirror: false, progress: false, seed: 3, pixelScale: "raw" as const, crossEntropy: "logits" as const };
+    const still = await trainCnn(small, { ...base, outDir: join(work, "run-still") });
+    const moved = await trainCnn(small, { ...base, outDir: join(work, "run-moved"), shift: 4 });
+    expect(moved.card?.data.shift).toBe(4);
+    expect(still.card?.data.shift).toBeUndefined();
+    expect(moved.log[0]!.loss).not.toBeCloseTo(still.log[0]!.loss, 4); // same seed and order, moved faces
+    await expect(trainCnn(small, { ...base, epochs: 2, outDir: join(work, "run-still"), resume: true, shift: 4 })).rejects.toThrow(/other options/);
+    await expect(trainCnn(small, { ...base, outDir: join(work, "run-bad"), shift: 24 })).rejects.toThrow(/under half the face size/);
+    await expect(trainCnn(small, { ...base, outDir: join(work, "run-bad"), shift: 1.5 })).rejects.toThrow(/whole number/);
+  });
+
   it("trains F (linear output, squared hinge, L2) with mirrored copies", async () => {
     const outDir = join(work, "run-f");
     const small = limitPerClass(data, 10);
@@ -130,9 +144,9 @@ describe("training on a small slice of FER2013", () => {
     cnn.dispose();
   });
 
-  it("an interrupted epoch resumes from its mid-epoch checkpoint to the same result as an uninterrupted run", async () => {
+  it("an interrupted epoch (with random shifts) resumes from its mid-epoch checkpoint to the same result as an uninterrupted run", async () => {
     const small = limitPerClass(data, 20);
-    const base = { architecture: "A" as const, epochs: 1, batchSize: 16, mirror: false, progress: false, seed: 5 };
+    const base = { architecture: "A" as const, epochs: 1, batchSize: 16, mirror: false, progress: false, seed: 5, shift: 3 };
     const straight = await trainCnn(small, { ...base, outDir: join(work, "straight") });
     const stop = new AbortController();
     let batches = 0;
