@@ -1,7 +1,7 @@
 // Analyse a photo with the shipped models: find the faces, classify each face's emotion, save an annotated copy.
 //   pnpm --filter fer-examples analyze-photo [photo] [annotated.png] [--preset fast|accurate]
 // Defaults: the shipped Apollo 11 crew photo (public domain, NASA) -> examples/out/apollo11_crew.annotated.png, with
-// the fast preset (shipped CNN + fast head); accurate = pretrained face-network features + SVM (slower, more accurate).
+// the fast preset (shipped CNN + fast head); accurate = pretrained face-network features + SVM (slower; better on the rare classes, see @fer/pipeline's README).
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
