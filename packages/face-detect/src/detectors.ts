@@ -2,19 +2,22 @@ import { FaceDetectError } from "./errors.js";
 import { createHaarDetector, type HaarOptions } from "./haar.js";
 import { createSsdMobilenetDetector, type SsdMobilenetOptions } from "./ssd-mobilenet-v1.js";
 import { createTinyFaceDetector, type TinyFaceOptions } from "./tiny-face.js";
-import type { DetectorName, FaceDetector } from "./types.js";
+import type { CommonDetectorOptions, DetectorName, FaceDetector } from "./types.js";
+import { createYunetDetector, type YunetOptions } from "./yunet.js";
 
 /** Options per detector name. */
 export interface DetectorOptionsByName {
   haar: HaarOptions;
   "ssd-mobilenet-v1": SsdMobilenetOptions;
   "tiny-face": TinyFaceOptions;
+  yunet: YunetOptions;
+  ultraface: CommonDetectorOptions;
 }
 
 /** What {@link listDetectors} says about one detector. */
 export interface DetectorInfo {
   readonly name: DetectorName;
-  /** `cascade` (OpenCV.js, no tfjs) or `dnn` (tfjs-core, on the active backend). */
+  /** `cascade` (OpenCV.js, no tfjs) or `dnn` (a network: tfjs-core or onnxruntime; `yunet` and `ultraface` need onnxruntime-node). */
   readonly kind: "cascade" | "dnn";
   readonly description: string;
   /** Where the model comes from and under which licence. */
@@ -39,6 +42,12 @@ const DETECTORS: readonly DetectorInfo[] = [
     kind: "dnn",
     description: "face-api's Tiny face detector (Tiny-YOLOv2, separable convolutions); input 416 px on its longer side by default",
     model: "tiny_face_detector_model from the @vladmandic/face-api npm package (MIT)",
+  },
+  {
+    name: "yunet",
+    kind: "dnn",
+    description: "YuNet (libfacedetection): boxes and 5 landmarks; 640 px pass plus a padded 160 px pass for close-ups; needs onnxruntime-node",
+    model: "yunet_s_dynamic.onnx from libfacedetection.train, shipped in this package (Apache-2.0, models/yunet/LICENSE)",
   },
 ];
 
@@ -68,6 +77,8 @@ export async function createDetector<N extends DetectorName>(
       return createSsdMobilenetDetector(options as SsdMobilenetOptions | undefined);
     case "tiny-face":
       return createTinyFaceDetector(options as TinyFaceOptions | undefined);
+    case "yunet":
+      return createYunetDetector(options as YunetOptions | undefined);
     default:
       throw new FaceDetectError(
         "unknown-detector",

@@ -8,6 +8,8 @@ export type FaceDetectErrorKind =
   | "unknown-detector"
   /** A model or cascade file could not be read or parsed. */
   | "model-load"
+  /** The detector runs only on onnxruntime (`yunet`, `ultraface`) and `onnxruntime-node` is not installed. */
+  | "engine-unavailable"
   /** The detector was used after `dispose()`. */
   | "disposed"
   /** A WIDER FACE annotation file is malformed. */

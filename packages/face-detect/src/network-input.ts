@@ -55,6 +55,9 @@ export interface NetworkPlacement {
   readonly height: number;
   /** Original pixels per input pixel, on both axes (the image keeps its aspect ratio). */
   readonly scale: number;
+  /** Where the resampled image's top-left corner is in the input (default 0, 0: top-left aligned). */
+  readonly left?: number;
+  readonly top?: number;
 }
 
 /**
@@ -78,7 +81,7 @@ export function placeInSquare(width: number, height: number, size: number): Netw
 
 /**
  * Writes the network input for `img` at `placement` in one pass: the image resampled (area when shrinking, bilinear
- * when enlarging) into the top-left of an `inputWidth` x `inputHeight` RGB input padded with black, each channel
+ * when enlarging) into an `inputWidth` x `inputHeight` RGB input at (`left`, `top`) (default: top-left), padded with black, each channel
  * value `v` stored as `(v - mean[c]) * factor`, row-major HWC float32. Gray is replicated to RGB; alpha is ignored.
  * It is the detectors' own fused kernel (resample + normalise + pad) rather than a resize followed by copies,
  * because it runs on every photo: row by row, the source rows an output row covers are summed into one reused
@@ -91,6 +94,11 @@ export function networkInput(
   factor: number,
 ): Float32Array {
   const { width: outW, height: outH, inputWidth, inputHeight } = placement;
+  const left = placement.left ?? 0;
+  const top = placement.top ?? 0;
+  if (left < 0 || top < 0 || left + outW > inputWidth || top + outH > inputHeight) {
+    throw new RangeError(`placement ${outW}x${outH} at (${left}, ${top}) does not fit a ${inputWidth}x${inputHeight} input`);
+  }
   const { width, height, channels, data } = img;
   const tx = axisTaps(width, outW);
   const ty = axisTaps(height, outH);
@@ -109,10 +117,16 @@ export function networkInput(
   const rowLen = width * channels;
   const acc = new Float32Array(rowLen);
   const out = new Float32Array(inputWidth * inputHeight * 3);
-  for (let y = 0; y < inputHeight; y++) {
-    let q = y * inputWidth * 3;
+  for (let row = 0; row < inputHeight; row++) {
+    let q = row * inputWidth * 3;
     let x0 = 0;
-    if (y < outH) {
+    const y = row - top;
+    if (y >= 0 && y < outH) {
+      for (; x0 < left; x0++) {
+        out[q++] = -m0;
+        out[q++] = -m1;
+        out[q++] = -m2;
+      }
       // Vertical: the weighted sum of the source rows this output row covers, two rows per pass over `acc`.
       const k0 = ty.start[y]!;
       const kEnd = ty.start[y + 1]!;
@@ -159,7 +173,7 @@ export function networkInput(
         out[q++] = sg - m1;
         out[q++] = sb - m2;
       }
-      x0 = outW;
+      x0 = left + outW;
     }
     for (let x = x0; x < inputWidth; x++) {
       out[q++] = -m0;
@@ -179,4 +193,21 @@ export function squareNetworkInput(
 ): { data: Float32Array; placement: NetworkPlacement } {
   const placement = placeInSquare(img.width, img.height, size);
   return { data: networkInput(img, placement, mean, factor), placement };
+}
+
+/**
+ * Reorders an interleaved RGB network input (`[height, width, 3]`, as {@link networkInput} writes it) into planes
+ * (`[3, height, width]`), in RGB or BGR order, for ONNX graphs that take NCHW input.
+ */
+export function toPlanes(hwc: Float32Array, width: number, height: number, order: "rgb" | "bgr"): Float32Array {
+  const n = width * height;
+  const out = new Float32Array(n * 3);
+  const r = order === "rgb" ? 0 : 2 * n;
+  const b = order === "rgb" ? 2 * n : 0;
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    out[r + i] = hwc[p]!;
+    out[n + i] = hwc[p + 1]!;
+    out[b + i] = hwc[p + 2]!;
+  }
+  return out;
 }

@@ -1,7 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime, type ResolvedEngine } from "@fer/cnn/onnx";
 
-/** Runs a detector network on one `[1, height, width, 3]` input; resolves to its outputs, flattened, in a fixed order. */
+/**
+ * Runs a detector network on one image input (`[1, height, width, 3]`, or `[1, 3, height, width]` for an `nchw`
+ * ONNX runner); resolves to its outputs, flattened, in a fixed order.
+ */
 export interface NetworkRunner {
   run(input: Float32Array, height: number, width: number): Promise<Float32Array[]>;
   dispose(): void;
@@ -11,6 +14,11 @@ export interface NetworkRunner {
 export interface OnnxRunnerOptions {
   /** Intra-op threads; default: onnxruntime's (one per physical core). */
   threads?: number;
+  /**
+   * The graph's image input: its name and layout. Default: the `image` input `[1, height, width, 3]` of the graphs
+   * this package writes; ONNX files made elsewhere (YuNet, UltraFace) take `[1, 3, height, width]` (`nchw`).
+   */
+  input?: { name: string; layout: "nhwc" | "nchw" };
 }
 
 /** The name of the NHWC image input of the ONNX graphs written here. */
@@ -52,10 +60,12 @@ export function addTfConv(
 /** An onnxruntime CPU session on `model`, fed the image input and read at `outputs`. */
 export async function createOnnxRunner(ort: OnnxRuntime, model: Uint8Array, outputs: readonly string[], options: OnnxRunnerOptions = {}): Promise<NetworkRunner> {
   const session = await createCpuSession(ort, model, options.threads);
+  const { name, layout } = options.input ?? { name: IMAGE_INPUT, layout: "nhwc" };
   let released = false;
   return {
     async run(input, height, width) {
-      const result = await session.run({ [IMAGE_INPUT]: new ort.Tensor("float32", input, [1, height, width, 3]) });
+      const dims = layout === "nhwc" ? [1, height, width, 3] : [1, 3, height, width];
+      const result = await session.run({ [name]: new ort.Tensor("float32", input, dims) });
       return outputs.map((name) => result[name]!.data as Float32Array);
     },
     dispose() {

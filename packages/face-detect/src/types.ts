@@ -1,5 +1,17 @@
 import type { Box, Image } from "@fer/preprocess";
 
+/**
+ * Five facial landmarks in the input image's pixel coordinates (floats, `[x, y]`). "Left" and "right" are as seen in
+ * the image: for an upright frontal face `leftEye[0] < rightEye[0]` (the person's right eye is `leftEye`).
+ */
+export interface FaceLandmarks {
+  leftEye: [number, number];
+  rightEye: [number, number];
+  nose: [number, number];
+  mouthLeft: [number, number];
+  mouthRight: [number, number];
+}
+
 /** One face found in an image: a box in the input image's pixel coordinates, plus the detector's score if it has one. */
 export interface Detection extends Box {
   /**
@@ -7,10 +19,12 @@ export interface Detection extends Box {
    * detectors; for the Haar cascade, the number of raw neighbouring windows OpenCV merged into this box.
    */
   score?: number;
+  /** Five landmarks, from detectors that predict them (`yunet`); absent otherwise. */
+  landmarks?: FaceLandmarks;
 }
 
 /** Names of the detectors this package ships. */
-export type DetectorName = "haar" | "ssd-mobilenet-v1" | "tiny-face";
+export type DetectorName = "haar" | "ssd-mobilenet-v1" | "tiny-face" | "yunet" | "ultraface";
 
 /** The interface every detector implements. */
 export interface FaceDetector {

@@ -26,6 +26,8 @@ export const DEFAULT_MARGINS: Readonly<Record<DetectorName, number>> = {
   haar: 0,
   "ssd-mobilenet-v1": 0.04,
   "tiny-face": 0,
+  yunet: 0,
+  ultraface: 0,
 };
 
 /**
