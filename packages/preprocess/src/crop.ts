@@ -1,9 +1,15 @@
 import type { Box, Image } from "./image.js";
 import { assertImage } from "./image-check.js";
 
+/** The smallest crop margin: a negative margin cuts inside the box (-0.25 keeps its middle half). */
+export const MIN_MARGIN = -0.25;
+
 /** Options of {@link cropBox} and {@link expandBox}. */
 export interface CropOptions {
-  /** Extra context added on every side, as a fraction of the box size (0.1 = 10% of width left and right, 10% of height top and bottom). Default 0. */
+  /**
+   * Extra context added on every side, as a fraction of the box size (0.1 = 10% of width left and right, 10% of height
+   * top and bottom; -0.05 cuts 5% off every side). Default 0; at least {@link MIN_MARGIN}.
+   */
   margin?: number;
   /** Make the box square (side = the larger of width/height, centred on the box) before adding the margin. Default false. */
   square?: boolean;
@@ -16,7 +22,7 @@ export interface CropOptions {
  */
 export function expandBox(box: Box, imageWidth: number, imageHeight: number, options: CropOptions = {}): Box {
   const margin = options.margin ?? 0;
-  if (!Number.isFinite(margin) || margin < 0) throw new RangeError(`cropBox: margin must be >= 0, got ${margin}`);
+  if (!Number.isFinite(margin) || margin < MIN_MARGIN) throw new RangeError(`cropBox: margin must be >= ${MIN_MARGIN}, got ${margin}`);
   if (![box.x, box.y, box.width, box.height].every(Number.isFinite) || box.width <= 0 || box.height <= 0) {
     throw new RangeError(`cropBox: bad box ${JSON.stringify(box)}`);
   }
