@@ -59,3 +59,11 @@ export function shiftFaces(faces: Float32Array, count: number, size: number, max
     }
   }
 }
+
+/**
+ * The random source of one batch's augmentation (see augmentFaces): like {@link batchRandom} a function of (seed, epoch,
+ * first position) only, but a separate stream, so adding augmentation leaves the shifts of a run unchanged.
+ */
+export function augmentRandom(seed: number, epoch: number, start: number): () => number {
+  return batchRandom((seed ^ 0x5bd1e995) >>> 0, epoch, start);
+}

@@ -29,8 +29,9 @@ function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return out;
 }
 
-/** Saves a layers model as model.json + weights.bin in `dir` (tfjs layers format, loadable by tf.loadLayersModel). */
-export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
+/** A layers model as the two files of a tfjs layers folder: model.json (topology, weight manifest) and weights.bin. */
+export async function layersModelFiles(model: tfl.LayersModel): Promise<{ [MODEL_JSON]: string; [WEIGHTS_BIN]: Uint8Array }> {
+  let files: { [MODEL_JSON]: string; [WEIGHTS_BIN]: Uint8Array } | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = concatBuffers(artifacts.weightData ?? new ArrayBuffer(0));
@@ -41,11 +42,18 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
       };
-      await writeFileAtomic(join(dir, WEIGHTS_BIN), weights);
-      await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      files = { [MODEL_JSON]: JSON.stringify(modelJson), [WEIGHTS_BIN]: weights };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON", weightDataBytes: weights.byteLength } };
     }),
   );
+  return files!;
+}
+
+/** Saves a layers model as model.json + weights.bin in `dir` (tfjs layers format, loadable by tf.loadLayersModel). */
+export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  const files = await layersModelFiles(model);
+  await writeFileAtomic(join(dir, WEIGHTS_BIN), files[WEIGHTS_BIN]);
+  await writeFileAtomic(join(dir, MODEL_JSON), files[MODEL_JSON]);
 }
 
 async function readOrFail(dir: string, file: string): Promise<Buffer> {

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import {
@@ -21,13 +20,27 @@ import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { initBackend, describeBackend } from "./backend/index.js";
-import { batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
+import { augmentRandom, batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
 import { onnxForward } from "./forward.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
-import { loadLayersModel, readModelCard, saveLayersModel, saveModelFolder } from "./model-io.js";
+import { layersModelFiles, loadLayersModel, readModelCard, saveModelFolder } from "./model-io.js";
 import { createProgressBar } from "./progress.js";
-import { assertPlateauSchedule, describePlateauSchedule, plateauStep, setLearningRate, type PlateauSchedule } from "./lr-schedule.js";
+import {
+  assertBatchSchedule,
+  assertPlateauSchedule,
+  batchLearningRate,
+  describeBatchSchedule,
+  describePlateauSchedule,
+  plateauStep,
+  type BatchSchedule,
+  type PlateauSchedule,
+} from "./lr-schedule.js";
+import { createOptimizer, describeOptimizer, optimizerState, resolveOptimizerSpec, restoreOptimizerState, setOptimizerLearningRate, type OptimizerSpec } from "./optimizers.js";
+import { WeightAverage } from "./ema.js";
+import { assertAugmentSpec, augmentFaces, augmentScratch, augmentsFaces, describeAugmentSpec, mixBatch, mixesBatches, scaleUnitFaces, type AugmentSpec } from "./augment.js";
+import { buildTargets, ferPlusAccuracy, gatherTargets, readFerPlusVotes, readTeacherProbabilities, TargetsFileError, type FerPlusVotes } from "./soft-targets.js";
+import { CheckpointError, loadCheckpoint, removeCheckpoint, saveCheckpoint, type CheckpointSaveHooks } from "./checkpoint.js";
 
 /** Options of {@link trainCnn}. */
 export interface TrainOptions {
@@ -72,6 +85,35 @@ export interface TrainOptions {
    * (a stalled run resumes at the lowered rate). Ignored with finalFit (no validation).
    */
   readonly reduceLrOnPlateau?: PlateauSchedule;
+  /** The optimiser (default Adam, tfjs', as the study). Its state is saved in checkpoints; part of the run's identity. */
+  readonly optimizer?: OptimizerSpec;
+  /**
+   * Set the learning rate at every batch: cosine or one-cycle with linear warm-up, peaking at `learningRate` (see
+   * {@link BatchSchedule}). Part of the run's identity (with the run's total epochs); not with reduceLrOnPlateau.
+   */
+  readonly lrSchedule?: BatchSchedule;
+  /**
+   * Keep an exponential moving average of the weights with this decay (e.g. 0.999); validation then scores the
+   * averaged weights and `best/` holds them (the card says `weights: "ema"`). Saved in checkpoints.
+   */
+  readonly ema?: number;
+  /** Augment training faces on the fly, seeded by (initSeed, epoch, batch) (see {@link AugmentSpec}); training only. */
+  readonly augment?: AugmentSpec;
+  /** Label smoothing ε in [0, 1): targets (1 - ε)·t + ε/K. */
+  readonly labelSmoothing?: number;
+  /**
+   * FER+ crowd votes of the dataset's images (`ferplus/train.csv`): validation then also reports accuracy against the
+   * FER+ majority label, and with `ferplusWeight` > 0 the votes become part of the training targets.
+   */
+  readonly ferplusVotes?: string;
+  /** Share of the FER+ vote distribution in each training target (the rest: the FER2013 label), in [0, 1]. */
+  readonly ferplusWeight?: number;
+  /** Distillation: a CSV of a teacher's probabilities per image (see readTeacherProbabilities) and its share in the targets. */
+  readonly teacher?: { readonly file: string; readonly weight: number };
+  /** What chooses the best epoch: FER2013 validation accuracy (default), FER+ majority accuracy, or their mean (needs ferplusVotes). */
+  readonly selectBy?: "fer2013" | "ferplus" | "mean";
+  /** Test hooks into checkpoint saves (e.g. a simulated crash between two files). */
+  readonly checkpointHooks?: CheckpointSaveHooks;
   /** Fit on train + validation (the study's final fit); the last epoch is kept. */
   readonly finalFit?: boolean;
   /** Continue from `outDir/checkpoint` if it exists. */
@@ -114,8 +156,12 @@ export interface EpochLog {
   readonly validationAccuracy: number | null;
   readonly seconds: number;
   readonly imagesPerSecond: number;
-  /** The learning rate of this epoch (absent in logs written before schedules existed: the run's constant rate). */
+  /** The learning rate of this epoch (with a batch schedule: of its last batch; absent in logs written before schedules existed). */
   readonly learningRate?: number;
+  /** Validation accuracy against the FER+ majority label (with ferplusVotes). */
+  readonly validationFerPlusAccuracy?: number;
+  /** With an EMA: the validation accuracy of the trained (not averaged) weights, for comparison. */
+  readonly validationAccuracyRaw?: number;
 }
 
 /** What {@link trainCnn} returns. */
@@ -149,7 +195,12 @@ interface CheckpointState {
   readonly learningRate?: number;
   /** The epoch after which the schedule last lowered the rate. */
   readonly lastReduction?: number;
+  /** Updates folded into the weight average (with an EMA). */
+  readonly emaUpdates?: number;
 }
+
+export { CheckpointError } from "./checkpoint.js";
+export { TargetsFileError } from "./soft-targets.js";
 
 /** Thrown for impossible training options or a checkpoint that belongs to another run. */
 export class TrainOptionsError extends Error {
@@ -177,6 +228,15 @@ function resolved(o: TrainOptions) {
     finalFit: o.finalFit ?? false,
     pixelScale: o.pixelScale ?? "unit",
     crossEntropy: o.crossEntropy ?? "probabilities",
+    optimizer: guard(() => resolveOptimizerSpec(o.optimizer ?? { name: "adam" })),
+    lrSchedule: o.lrSchedule,
+    ema: o.ema,
+    augment: o.augment ?? {},
+    labelSmoothing: o.labelSmoothing ?? 0,
+    ferplusVotes: o.ferplusVotes === undefined ? undefined : resolvePath(o.ferplusVotes),
+    ferplusWeight: o.ferplusWeight ?? 0,
+    teacher: o.teacher === undefined ? undefined : { file: resolvePath(o.teacher.file), weight: o.teacher.weight },
+    selectBy: o.selectBy ?? "fer2013",
   };
   if (!Number.isInteger(r.epochs) || r.epochs < 1) throw new TrainOptionsError(`epochs must be a positive integer, got ${r.epochs}`);
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1) throw new TrainOptionsError(`batchSize must be a positive integer, got ${r.batchSize}`);
@@ -189,7 +249,33 @@ function resolved(o: TrainOptions) {
   if (!r.finalFit && !(r.validationFraction > 0 && r.validationFraction < 1)) {
     throw new TrainOptionsError(`validationFraction must be in (0, 1), got ${r.validationFraction}`);
   }
+  if (r.lrSchedule !== undefined) guard(() => assertBatchSchedule(r.lrSchedule!, r.epochs));
+  if (r.lrSchedule !== undefined && o.reduceLrOnPlateau !== undefined) throw new TrainOptionsError("choose one learning-rate schedule: a batch schedule (cosine, one-cycle) or reduce-on-plateau");
+  if (r.ema !== undefined && !(r.ema > 0 && r.ema < 1)) throw new TrainOptionsError(`ema (the average's decay) must be in (0, 1), got ${r.ema}`);
+  guard(() => assertAugmentSpec(r.augment));
+  if (!(r.labelSmoothing >= 0 && r.labelSmoothing < 1)) throw new TrainOptionsError(`labelSmoothing must be in [0, 1), got ${r.labelSmoothing}`);
+  if (!(r.ferplusWeight >= 0 && r.ferplusWeight <= 1)) throw new TrainOptionsError(`ferplusWeight must be in [0, 1], got ${r.ferplusWeight}`);
+  if (r.ferplusWeight > 0 && r.ferplusVotes === undefined) throw new TrainOptionsError("ferplusWeight needs ferplusVotes (the FER+ votes file)");
+  if (r.teacher !== undefined && !(r.teacher.weight >= 0 && r.teacher.weight <= 1)) throw new TrainOptionsError(`the teacher's weight must be in [0, 1], got ${r.teacher.weight}`);
+  if (r.ferplusWeight + (r.teacher?.weight ?? 0) > 1) throw new TrainOptionsError("the FER+ and teacher weights add up to more than 1");
+  if (r.selectBy !== "fer2013" && r.selectBy !== "ferplus" && r.selectBy !== "mean") throw new TrainOptionsError(`selectBy must be fer2013, ferplus or mean, got ${String(r.selectBy)}`);
+  if (r.selectBy !== "fer2013" && r.ferplusVotes === undefined) throw new TrainOptionsError(`selectBy ${r.selectBy} needs ferplusVotes`);
   return r;
+}
+
+/** Runs a check that throws RangeError, turning it into a TrainOptionsError. */
+function guard<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RangeError) throw new TrainOptionsError(e.message);
+    throw e;
+  }
+}
+
+/** Whether the run trains on soft targets (anything but the one-hot label). */
+function softTargets(r: ReturnType<typeof resolved>): boolean {
+  return r.labelSmoothing > 0 || r.ferplusWeight > 0 || (r.teacher?.weight ?? 0) > 0 || mixesBatches(r.augment);
 }
 
 function preprocessSpec(r: ReturnType<typeof resolved>, size: number): PreprocessSpec {
@@ -199,14 +285,25 @@ function preprocessSpec(r: ReturnType<typeof resolved>, size: number): Preproces
     : { size, contrast: r.contrast, ...scale };
 }
 
-/** What a checkpoint must match to be resumed; default pixel scale and cross-entropy are left out so older checkpoints still match. */
+/**
+ * What a checkpoint must match to be resumed. Options at their default are left out, so checkpoints written before an
+ * option existed still match; the total epochs count only with a batch schedule (which depends on them).
+ */
 function runKey(r: ReturnType<typeof resolved>, data: FaceDataset): string {
-  const { pixelScale, crossEntropy, shift, ...rest } = r;
+  const { pixelScale, crossEntropy, shift, optimizer, lrSchedule, ema, augment, labelSmoothing, ferplusVotes, ferplusWeight, teacher, selectBy, ...rest } = r;
   return JSON.stringify({
     ...rest,
     ...(shift === 0 ? {} : { shift }),
     ...(pixelScale === "unit" ? {} : { pixelScale }),
     ...(crossEntropy === "probabilities" ? {} : { crossEntropy }),
+    ...(optimizer.name === "adam" ? {} : { optimizer }),
+    ...(lrSchedule === undefined ? {} : { lrSchedule, totalEpochs: r.epochs }),
+    ...(ema === undefined ? {} : { ema }),
+    ...(augmentsFaces(augment) || mixesBatches(augment) ? { augment: describeAugmentSpec(augment) } : {}),
+    ...(labelSmoothing === 0 ? {} : { labelSmoothing }),
+    ...(ferplusWeight === 0 ? {} : { ferplusVotes, ferplusWeight }),
+    ...(teacher === undefined || teacher.weight === 0 ? {} : { teacher }),
+    ...(selectBy === "fer2013" ? {} : { selectBy }),
     epochs: undefined,
     count: data.count,
     classes: data.classes,
@@ -237,44 +334,55 @@ function prepareData(data: FaceDataset, r: ReturnType<typeof resolved>) {
   return { train, validation, dropped };
 }
 
-async function readState(dir: string): Promise<CheckpointState | undefined> {
-  const file = join(dir, "state.json");
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(await readFile(file, "utf8")) as CheckpointState;
+/** A checkpoint read back and verified: its state, model, optimiser state and weight average. */
+interface LoadedCheckpoint {
+  readonly state: CheckpointState;
+  readonly dir: string;
+  readonly optimizer: { specs: Array<{ name: string; shape: number[] }>; data: Float32Array };
+  readonly ema?: Float32Array;
 }
 
-async function saveOptimizer(optimizer: tf.AdamOptimizer, dir: string): Promise<void> {
-  const named = await optimizer.getWeights();
-  const specs: Array<{ name: string; shape: number[] }> = [];
-  const parts: Float32Array[] = [];
-  for (const { name, tensor } of named) {
-    specs.push({ name, shape: tensor.shape });
-    parts.push((await tensor.data()) as Float32Array);
-  }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const flat = new Float32Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    flat.set(p, offset);
-    offset += p.length;
-  }
-  await writeFileAtomic(join(dir, "optimizer.bin"), new Uint8Array(flat.buffer));
-  await writeFileAtomic(join(dir, "optimizer.json"), JSON.stringify(specs));
+const floats = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Reads the run's checkpoint (verified against its manifest, see loadCheckpoint); undefined when there is none. */
+async function readCheckpoint(dir: string): Promise<LoadedCheckpoint | undefined> {
+  const found = await loadCheckpoint(dir);
+  if (found === undefined) return undefined;
+  const need = (name: string) => {
+    const b = found.files.get(name);
+    if (b === undefined) throw new CheckpointError(join(found.dir, name), "missing from the checkpoint");
+    return b;
+  };
+  const json = <T>(name: string): T => {
+    try {
+      return JSON.parse(need(name).toString("utf8")) as T;
+    } catch (e) {
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError(join(found.dir, name), "not valid JSON");
+    }
+  };
+  need("model.json");
+  need("weights.bin");
+  const ema = found.files.get("ema.bin");
+  return {
+    dir: found.dir,
+    state: json<CheckpointState>("state.json"),
+    optimizer: { specs: json("optimizer.json"), data: floats(need("optimizer.bin")) },
+    ...(ema === undefined ? {} : { ema: floats(ema) }),
+  };
 }
 
-async function loadOptimizer(optimizer: tf.AdamOptimizer, dir: string): Promise<void> {
-  const specs = JSON.parse(await readFile(join(dir, "optimizer.json"), "utf8")) as Array<{ name: string; shape: number[] }>;
-  const bin = await readFile(join(dir, "optimizer.bin"));
-  const flat = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  let offset = 0;
-  const named = specs.map(({ name, shape }) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(flat.subarray(offset, offset + size), shape);
-    offset += size;
-    return { name, tensor };
-  });
-  await optimizer.setWeights(named);
-  for (const { tensor } of named) tensor.dispose();
+/** Everything a checkpoint holds, as files: model, optimiser state, weight average, and the run's state (written last). */
+async function checkpointFiles(model: tfl.LayersModel, optimizer: tf.Optimizer, average: WeightAverage | undefined, s: CheckpointState): Promise<Record<string, Uint8Array | string>> {
+  const modelFiles = await layersModelFiles(model);
+  const opt = await optimizerState(optimizer);
+  return {
+    ...modelFiles,
+    "optimizer.json": JSON.stringify(opt.specs),
+    "optimizer.bin": new Uint8Array(opt.data.buffer, opt.data.byteOffset, opt.data.byteLength),
+    ...(average === undefined ? {} : { "ema.bin": new Uint8Array(average.serialize().buffer) }),
+    "state.json": JSON.stringify(average === undefined ? s : { ...s, emaUpdates: average.updates }),
+  };
 }
 
 /** The state after the plateau rule has judged `epoch`: with a lowered rate and the epoch noted when it stalled. */
@@ -289,9 +397,9 @@ function afterEpochOnPlateau(schedule: PlateauSchedule, state: CheckpointState, 
 }
 
 /**
- * Trains one of the study's CNNs on a face dataset with Adam, keeping the best epoch by validation accuracy
- * (or the last one with `finalFit`). Writes `outDir/checkpoint/` after every epoch (resumable with `resume`),
- * `outDir/log.json`, and the chosen model with its card in `outDir/best/`.
+ * Trains a CNN on a face dataset, keeping the best epoch by validation accuracy (or the last one with `finalFit`).
+ * Writes `outDir/checkpoint/` (atomically, see saveCheckpoint) after every epoch and every `checkpointMinutes`
+ * (resumable to the exact batch with `resume`), `outDir/log.json`, and the chosen model with its card in `outDir/best/`.
  */
 export async function trainCnn(data: FaceDataset, options: TrainOptions): Promise<TrainResult> {
   const r = resolved(options);
@@ -305,6 +413,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   }
   const spec = ARCHITECTURE_SPECS[r.architecture];
   const size = data.size;
+  const classes = data.classes.length;
   if (2 * r.shift >= size) throw new TrainOptionsError(`shift must be under half the face size (${size} px), got ${r.shift}`);
   const pp = preprocessSpec(r, size);
   const optionsKey = runKey(r, data);
@@ -312,32 +421,48 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   const bestDir = join(options.outDir, "best");
 
   const { train, validation, dropped } = prepareData(data, r);
-  const trainFaces = prepareFaces(train.pixels, train.count, pp);
+  const augmenting = augmentsFaces(r.augment) || mixesBatches(r.augment);
+  // Augmentation works on [0, 1] faces; the run's pixel scale is applied to each batch after it.
+  const trainFaces = prepareFaces(train.pixels, train.count, augmenting ? { ...pp, pixelScale: "unit" } : pp);
   const validationFaces = validation ? prepareFaces(validation.pixels, validation.count, pp) : undefined;
+
+  const soft = softTargets(r);
+  let targets: ReturnType<typeof buildTargets> | undefined;
+  let validationVotes: FerPlusVotes | undefined;
+  try {
+    const trainVotes = r.ferplusVotes !== undefined && r.ferplusWeight > 0 ? await readFerPlusVotes(r.ferplusVotes, train.ids, train.classes) : undefined;
+    if (r.ferplusVotes !== undefined && validation !== undefined) validationVotes = await readFerPlusVotes(r.ferplusVotes, validation.ids, validation.classes);
+    const teacher = r.teacher !== undefined && r.teacher.weight > 0 ? await readTeacherProbabilities(r.teacher.file, train.ids, train.classes) : undefined;
+    if (soft) targets = buildTargets(train.labels, classes, { ferplusWeight: r.ferplusWeight, teacherWeight: r.teacher?.weight ?? 0, labelSmoothing: r.labelSmoothing }, trainVotes, teacher);
+  } catch (e) {
+    if (e instanceof TargetsFileError) throw new TrainOptionsError(e.message);
+    throw e;
+  }
 
   let state: CheckpointState = { optionsKey, epochsDone: 0, bestValidation: -1, bestEpoch: 0, seconds: 0, log: [] };
   let model: tfl.LayersModel;
-  const optimizer = tf.train.adam(r.learningRate);
-  const previous = options.resume ? await readState(checkpointDir) : undefined;
+  const optimizer = createOptimizer(r.optimizer, r.learningRate);
+  const previous = options.resume ? await readCheckpoint(checkpointDir) : undefined;
   if (previous !== undefined) {
-    if (previous.optionsKey !== optionsKey) {
+    if (previous.state.optionsKey !== optionsKey) {
       throw new TrainOptionsError(`the checkpoint in ${checkpointDir} was made with other options or data; use another outDir or drop resume`);
     }
-    state = previous;
-    model = await loadLayersModel(checkpointDir);
+    state = previous.state;
+    model = await loadLayersModel(previous.dir);
+    await restoreOptimizerState(optimizer, previous.optimizer.specs, previous.optimizer.data);
   } else {
-    if (!options.resume) await rm(checkpointDir, { recursive: true, force: true });
-    model = buildModel(r.architecture, { inputSize: size, classes: data.classes.length, seed: r.initSeed });
+    if (!options.resume) await removeCheckpoint(checkpointDir);
+    model = buildModel(r.architecture, { inputSize: size, classes, seed: r.initSeed });
   }
-  if (previous !== undefined) await loadOptimizer(optimizer, checkpointDir);
+  let average: WeightAverage | undefined;
+  if (r.ema !== undefined) {
+    if (previous?.ema !== undefined) average = guard(() => WeightAverage.restore(model, r.ema!, previous.state.emaUpdates ?? 0, previous.ema!));
+    else if (previous !== undefined && (previous.state.epochsDone > 0 || previous.state.partial !== undefined)) {
+      throw new CheckpointError(join(previous.dir, "ema.bin"), "missing although the run keeps a weight average");
+    } else average = WeightAverage.start(model, r.ema);
+  }
   const schedule = r.finalFit ? undefined : options.reduceLrOnPlateau;
-  if (schedule !== undefined) {
-    try {
-      assertPlateauSchedule(schedule);
-    } catch (e) {
-      throw new TrainOptionsError((e as Error).message);
-    }
-  }
+  if (schedule !== undefined) guard(() => assertPlateauSchedule(schedule));
   let learningRate = state.learningRate ?? r.learningRate;
   if (schedule !== undefined && state.epochsDone > 0) {
     // A schedule added when resuming judges the epochs already done, so a run that has stalled is
@@ -345,7 +470,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     state = afterEpochOnPlateau(schedule, state, learningRate, state.epochsDone, options.progress !== false);
     learningRate = state.learningRate ?? learningRate;
   }
-  setLearningRate(optimizer, learningRate);
+  setOptimizerLearningRate(optimizer, learningRate);
   const lossSpec = { model, output: spec.output, size, crossEntropy: r.crossEntropy };
   const workersFromEnv = process.env.FER_TRAIN_WORKERS === undefined || process.env.FER_TRAIN_WORKERS === "" ? undefined : Number(process.env.FER_TRAIN_WORKERS);
   const requestedWorkers = options.workers ?? workersFromEnv;
@@ -361,13 +486,14 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       workers > 1
         ? await createDataParallelStepRunner(lossSpec, optimizer, spec.l2, {
             architecture: r.architecture,
-            classes: data.classes.length,
+            classes,
             backend: backend.name,
             maxBatch: r.batchSize,
             workers,
           })
         : createLocalStepRunner(lossSpec, optimizer, spec.l2);
   }
+  const step = stepWithTargets(runner, soft);
   const trainedOn =
     engine.engine === "onnxruntime"
       ? `onnxruntime${requestedWorkers === undefined ? "" : `, ${requestedWorkers} thread${requestedWorkers > 1 ? "s" : ""}`}`
@@ -376,18 +502,19 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   const per = size * size;
   const xBuf = new Float32Array(r.batchSize * per);
   const yBuf = new Int32Array(r.batchSize);
+  const tBuf = new Float32Array(r.batchSize * classes);
   const shiftScratch = new Float32Array(per);
+  const scratch = augmentScratch(size);
+  const mixFaces = mixesBatches(r.augment) ? new Float32Array(r.batchSize * per) : undefined;
+  const mixTargets = new Float32Array(r.batchSize * classes);
+  const stepsPerEpoch = Math.ceil(train.count / r.batchSize);
   const lastEpoch = options.maxEpochsThisRun !== undefined ? Math.min(r.epochs, state.epochsDone + options.maxEpochsThisRun) : r.epochs;
   if (options.progress !== false) {
     process.stderr.write(`training ${r.architecture} on ${train.count} images (${trainedOn})\n`);
   }
 
   const checkpointEvery = (options.checkpointMinutes ?? 10) * 60_000;
-  const saveCheckpoint = async (s: CheckpointState) => {
-    await saveLayersModel(model, checkpointDir);
-    await saveOptimizer(optimizer, checkpointDir);
-    await writeFileAtomic(join(checkpointDir, "state.json"), JSON.stringify(s));
-  };
+  const save = async (s: CheckpointState) => saveCheckpoint(checkpointDir, await checkpointFiles(model, optimizer, average, s), options.checkpointHooks);
   let interrupted = false;
   for (let epoch = state.epochsDone + 1; epoch <= lastEpoch; epoch++) {
     const resumeFrom = state.partial?.epoch === epoch ? state.partial : undefined;
@@ -404,9 +531,21 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     let correct = resumeFrom?.correct ?? 0;
     for (let start = startAt; start < train.count; start += r.batchSize) {
       const n = Math.min(r.batchSize, train.count - start);
+      if (r.lrSchedule !== undefined) {
+        learningRate = batchLearningRate(r.lrSchedule, r.learningRate, (epoch - 1) * stepsPerEpoch + start / r.batchSize, r.epochs * stepsPerEpoch, stepsPerEpoch);
+        setOptimizerLearningRate(optimizer, learningRate);
+      }
       gatherBatch(trainFaces, train.labels, per, order, start, start + n, xBuf, yBuf);
+      if (targets !== undefined) gatherTargets(targets.targets, classes, order, start, start + n, tBuf);
       shiftFaces(xBuf, n, size, r.shift, batchRandom(r.initSeed, epoch, start), shiftScratch);
-      const result = await runner.step(xBuf, yBuf, n);
+      if (augmenting) {
+        const rand = augmentRandom(r.initSeed, epoch, start);
+        augmentFaces(xBuf, n, size, r.augment, rand, scratch);
+        if (mixFaces !== undefined) mixBatch(xBuf, tBuf, n, size, classes, r.augment, rand, mixFaces, mixTargets);
+        scaleUnitFaces(xBuf, n, per, r.pixelScale);
+      }
+      const result = await step(xBuf, yBuf, n, tBuf);
+      average?.update();
       lossSum += result.lossSum;
       correct += result.correct;
       const done = start + n;
@@ -416,7 +555,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       interrupted = options.signal?.aborted === true && done < train.count;
       if (done < train.count && (interrupted || (checkpointEvery > 0 && Date.now() - lastCheckpoint > checkpointEvery))) {
         const partial: PartialEpoch = { epoch, nextStart: done, lossSum, correct, seconds: (Date.now() - started) / 1000 };
-        await saveCheckpoint({ ...state, partial });
+        await save({ ...state, partial });
         lastCheckpoint = Date.now();
       }
       if (interrupted) break;
@@ -426,9 +565,23 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       break;
     }
     let validationAccuracy: number | null = null;
+    let ferplus: ReturnType<typeof ferPlusAccuracy> | undefined;
+    let validationAccuracyRaw: number | undefined;
+    const validate = async () => {
+      const { values, width } = await validationScores(engine, model, validationFaces!, validation!.count, size, requestedWorkers);
+      const predicted = argmaxRows(values, width);
+      return { fer2013: accuracy(predicted, validation!.labels), ferplus: validationVotes === undefined ? undefined : ferPlusAccuracy(predicted, validationVotes) };
+    };
+    let improved = r.finalFit;
+    const saveBest = async () => {
+      const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, engine.engine === "onnxruntime" ? "onnxruntime" : backend.name, model, options.source, schedule, targets, ferplus);
+      await saveModelFolder(model, card, bestDir);
+    };
     if (validation !== undefined && validationFaces !== undefined) {
-      const { values, width } = await validationScores(engine, model, validationFaces, validation.count, size, requestedWorkers);
-      validationAccuracy = accuracy(argmaxRows(values, width), validation.labels);
+      if (average !== undefined) validationAccuracyRaw = (await validate()).fer2013;
+      const scored = average === undefined ? await validate() : await average.withAveragedWeights(validate);
+      validationAccuracy = scored.fer2013;
+      ferplus = scored.ferplus;
     }
     const seconds = (Date.now() - started) / 1000;
     const entry: EpochLog = {
@@ -439,14 +592,19 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
       seconds,
       imagesPerSecond: train.count / seconds,
       learningRate,
+      ...(ferplus === undefined ? {} : { validationFerPlusAccuracy: ferplus.accuracy }),
+      ...(validationAccuracyRaw === undefined ? {} : { validationAccuracyRaw }),
     };
-    bar?.finish(`loss ${entry.loss.toFixed(4)} acc ${entry.trainAccuracy.toFixed(4)}${validationAccuracy === null ? "" : ` val ${validationAccuracy.toFixed(4)}`}`);
-    const improved = r.finalFit || (validationAccuracy ?? -1) > state.bestValidation;
+    bar?.finish(
+      `loss ${entry.loss.toFixed(4)} acc ${entry.trainAccuracy.toFixed(4)}${validationAccuracy === null ? "" : ` val ${validationAccuracy.toFixed(4)}`}${ferplus === undefined ? "" : ` val FER+ ${ferplus.accuracy.toFixed(4)}`}`,
+    );
+    const score = selectionScore(r.selectBy, validationAccuracy, ferplus?.accuracy);
+    improved ||= score > state.bestValidation;
     state = {
       optionsKey,
       epochsDone: epoch,
       partial: undefined,
-      bestValidation: improved ? (validationAccuracy ?? -1) : state.bestValidation,
+      bestValidation: improved ? score : state.bestValidation,
       bestEpoch: improved ? epoch : state.bestEpoch,
       seconds: state.seconds + seconds,
       log: [...state.log, entry],
@@ -456,14 +614,14 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     if (schedule !== undefined) {
       state = afterEpochOnPlateau(schedule, state, learningRate, epoch, options.progress !== false);
       learningRate = state.learningRate ?? learningRate;
-      setLearningRate(optimizer, learningRate);
+      setOptimizerLearningRate(optimizer, learningRate);
     }
     if (improved) {
-      const card = makeCard(r, pp, data, train.count, validation?.count ?? 0, dropped, state, entry, engine.engine === "onnxruntime" ? "onnxruntime" : backend.name, model, options.source, schedule);
-      await saveModelFolder(model, card, bestDir);
+      if (average === undefined) await saveBest();
+      else await average.withAveragedWeights(saveBest);
     }
-    await saveCheckpoint(state);
-    await writeFileAtomic(join(options.outDir, "log.json"), `${JSON.stringify({ architecture: r.architecture, options: r, epochs: state.log }, null, 2)}\n`);
+    await save(state);
+    await writeFileAtomic(join(options.outDir, "log.json"), `${JSON.stringify({ architecture: r.architecture, options: r, ferplusValidation: ferplusCounts(ferplus), epochs: state.log }, null, 2)}\n`);
     options.onEpoch?.(entry);
   }
   await runner.dispose();
@@ -471,6 +629,29 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   model.dispose();
   const card = existsSync(join(bestDir, "card.json")) ? await readModelCard(bestDir) : undefined;
   return { bestDir, card, log: state.log, complete: !interrupted && state.epochsDone >= r.epochs };
+}
+
+/** The FER+ validation counts for the log. */
+function ferplusCounts(f: ReturnType<typeof ferPlusAccuracy> | undefined) {
+  return f === undefined ? undefined : { scored: f.scored, excluded: f.excluded };
+}
+
+/** The number the best epoch is chosen by. */
+function selectionScore(by: "fer2013" | "ferplus" | "mean", fer2013: number | null, ferplus: number | undefined): number {
+  if (fer2013 === null) return -1;
+  if (by === "fer2013") return fer2013;
+  if (ferplus === undefined) return -1;
+  return by === "ferplus" ? ferplus : (fer2013 + ferplus) / 2;
+}
+
+/** A step on hard labels, or on the soft targets `t` when the run has them (refused if the engine's step cannot take them). */
+function stepWithTargets(runner: StepRunner, soft: boolean): (x: Float32Array, y: Int32Array, n: number, t: Float32Array) => Promise<{ lossSum: number; correct: number }> {
+  if (!soft) return (x, y, n) => runner.step(x, y, n);
+  const withTargets = runner as StepRunner & { readonly softTargets?: boolean; step(x: Float32Array, y: Int32Array, n: number, targets?: Float32Array): Promise<{ lossSum: number; correct: number }> };
+  if (withTargets.softTargets !== true) {
+    throw new TrainOptionsError("this training engine's step takes only hard labels: label smoothing, FER+ votes, a teacher and mixup/cutmix need soft targets");
+  }
+  return (x, y, n, t) => withTargets.step(x, y, n, t);
 }
 
 /** The model's outputs for the validation faces, on the training engine (onnxruntime: a session on this epoch's weights). */
@@ -504,6 +685,8 @@ function makeCard(
   model: tfl.LayersModel,
   source: string | undefined,
   schedule: PlateauSchedule | undefined,
+  targets: ReturnType<typeof buildTargets> | undefined,
+  ferplus: ReturnType<typeof ferPlusAccuracy> | undefined,
 ): ModelCard {
   const spec = ARCHITECTURE_SPECS[r.architecture];
   return {
@@ -520,6 +703,18 @@ function makeCard(
       mirrored: r.mirror,
       ...(r.shift > 0 ? { shift: r.shift } : {}),
       droppedUnhelpful: dropped,
+      ...(augmentsFaces(r.augment) || mixesBatches(r.augment) ? { augment: describeAugmentSpec(r.augment) } : {}),
+      ...(targets === undefined
+        ? {}
+        : {
+            targets: {
+              ferplusWeight: r.ferplusWeight,
+              teacherWeight: r.teacher?.weight ?? 0,
+              labelSmoothing: r.labelSmoothing,
+              ...(r.ferplusWeight > 0 ? { ferplusFile: r.ferplusVotes!, ferplusFallback: targets.ferplusFallback } : {}),
+              ...(r.teacher !== undefined && r.teacher.weight > 0 ? { teacherFile: r.teacher.file, teacherFallback: targets.teacherFallback } : {}),
+            },
+          }),
       source: source ?? `${data.count} images`,
       validationFraction: r.validationFraction,
       seed: r.seed,
@@ -529,10 +724,15 @@ function makeCard(
       bestEpoch: entry.epoch,
       batchSize: r.batchSize,
       learningRate: r.learningRate,
-      ...(schedule !== undefined || state.log.some((e) => e.learningRate !== undefined && e.learningRate !== r.learningRate)
-        ? { learningRateSchedule: `${schedule !== undefined ? `reduce on plateau: ${describePlateauSchedule(schedule)}` : "reduced on plateau"}; best epoch trained at ${entry.learningRate ?? r.learningRate}` }
-        : {}),
-      optimizer: "adam",
+      ...(r.lrSchedule !== undefined
+        ? { learningRateSchedule: `${describeBatchSchedule(r.lrSchedule)}; best epoch ended at ${entry.learningRate ?? r.learningRate}` }
+        : schedule !== undefined || state.log.some((e) => e.learningRate !== undefined && e.learningRate !== r.learningRate)
+          ? { learningRateSchedule: `${schedule !== undefined ? `reduce on plateau: ${describePlateauSchedule(schedule)}` : "reduced on plateau"}; best epoch trained at ${entry.learningRate ?? r.learningRate}` }
+          : {}),
+      optimizer: r.optimizer.name,
+      ...(r.optimizer.name === "adam" ? {} : { optimizerDetail: describeOptimizer(r.optimizer) }),
+      ...(r.ema === undefined ? {} : { ema: r.ema, weights: "ema" as const }),
+      ...(r.selectBy === "fer2013" ? {} : { selectedBy: r.selectBy }),
       loss: spec.output === "softmax" ? "categoricalCrossentropy" : "squaredHinge",
       ...(r.crossEntropy === "logits" ? { crossEntropy: "logits" as const } : {}),
       l2: spec.l2,
@@ -544,6 +744,9 @@ function makeCard(
     metrics: {
       trainAccuracy: entry.trainAccuracy,
       ...(entry.validationAccuracy === null ? {} : { validationAccuracy: entry.validationAccuracy }),
+      ...(ferplus === undefined
+        ? {}
+        : { validationFerPlusAccuracy: ferplus.accuracy, validationFerPlusImages: ferplus.scored, validationFerPlusExcluded: ferplus.excluded }),
     },
     createdAt: new Date().toISOString(),
   };

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePlateauSchedule, plateauStep, setLearningRate } from "../src/lr-schedule.js";
+import { parsePlateauSchedule, plateauStep } from "../src/lr-schedule.js";
+import { setOptimizerLearningRate } from "../src/optimizers.js";
 
 describe("reduce the learning rate on a validation plateau", () => {
   beforeAll(async () => {
@@ -38,7 +39,7 @@ describe("reduce the learning rate on a validation plateau", () => {
     const step = (lr: number) => {
       const x = tf.variable(tf.scalar(0));
       const adam = tf.train.adam(1e-3);
-      setLearningRate(adam, lr);
+      setOptimizerLearningRate(adam, lr);
       adam.applyGradients([{ name: x.name, tensor: tf.scalar(1) }]);
       const moved = Math.abs(x.dataSync()[0] as number);
       x.dispose();
