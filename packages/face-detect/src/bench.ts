@@ -3,6 +3,10 @@
  * `pnpm bench` for @fer/face-detect: measures every detector on the shared WIDER FACE sample (detect-eval figures)
  * and times one 1024-pixel-wide photo, then prints Markdown tables for the README.
  * `--speed` times only (skips the WIDER FACE pass); `--only TEXT` runs only the variants whose label contains TEXT.
+ * `--sweep` runs the variants that have a `sweep` list once at a low score threshold and prints recall and false boxes
+ * per image at each threshold of the list (for choosing `minScore`).
+ * `--shared-models` reads the YuNet and UltraFace files of ../shared/models/face-detectors (to compare the variants
+ * this package does not ship).
  * FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend); onnxruntime uses its default threads (one per
  * physical core).
  * Data: ../shared beside the repo root, or FER_SHARED_DIR. Heavy: about 5 minutes of CPU time (most of it the Haar cascade); run it alone, under `nice`.
@@ -15,7 +19,8 @@ import { resize } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { formatEvaluationTable } from "./cli.js";
 import { createDetector, type DetectorOptionsByName } from "./detectors.js";
-import { evaluateDetector, type DetectorEvaluation } from "./evaluate.js";
+import { evaluateAtThresholds, evaluateDetector, type DetectorEvaluation } from "./evaluate.js";
+import type { Detection } from "./types.js";
 import type { DetectorName } from "./types.js";
 import { parseWiderFaceAnnotations } from "./widerface.js";
 
@@ -23,7 +28,13 @@ interface Variant {
   label: string;
   name: DetectorName;
   options: DetectorOptionsByName[DetectorName];
+  /** Score thresholds for `--sweep` (the run itself uses the lowest). */
+  sweep?: readonly number[];
+  /** Needs `--shared-models` (a model file this package does not ship). */
+  shared?: boolean;
 }
+
+const SWEEP = [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
 
 const VARIANTS: Variant[] = [
   { label: "haar", name: "haar", options: {} },
@@ -33,7 +44,23 @@ const VARIANTS: Variant[] = [
   { label: "ssd-mobilenet-v1 inputSize 416", name: "ssd-mobilenet-v1", options: { inputSize: 416, engine: "onnxruntime" } },
   { label: "tiny-face", name: "tiny-face", options: { engine: "tfjs" } },
   { label: "tiny-face", name: "tiny-face", options: { engine: "onnxruntime" } },
+  { label: "yunet", name: "yunet", options: {}, sweep: SWEEP },
+  { label: "yunet no close-up pass", name: "yunet", options: { closeUpSize: 0 }, sweep: SWEEP },
+  { label: "yunet 1 thread", name: "yunet", options: { threads: 1 } },
+  { label: "yunet inputSize 480", name: "yunet", options: { inputSize: 480 }, sweep: SWEEP },
+  { label: "yunet inputSize 800", name: "yunet", options: { inputSize: 800 }, sweep: SWEEP },
+  { label: "yunet_n", name: "yunet", options: { model: "yunet/yunet_n_dynamic.onnx" }, sweep: SWEEP, shared: true },
+  { label: "ultraface RFB-320", name: "ultraface", options: { variant: "RFB-320" }, sweep: SWEEP },
+  { label: "ultraface RFB-640", name: "ultraface", options: { variant: "RFB-640", modelDir: "ultraface" }, sweep: SWEEP, shared: true },
+  { label: "ultraface slim-320", name: "ultraface", options: { variant: "slim-320", modelDir: "ultraface" }, sweep: SWEEP, shared: true },
 ];
+
+/** A variant's options with its shared model paths (relative to ../shared/models/face-detectors) made absolute. */
+function resolveShared(v: Variant, sharedModels: string): DetectorOptionsByName[DetectorName] {
+  const o = { ...v.options } as Record<string, unknown>;
+  for (const key of ["model", "modelDir"]) if (typeof o[key] === "string") o[key] = path.join(sharedModels, o[key]);
+  return o as DetectorOptionsByName[DetectorName];
+}
 
 const TIMED_RUNS = 10;
 
@@ -47,7 +74,11 @@ async function main(argv: string[]): Promise<void> {
   const speedOnly = argv.includes("--speed");
   // `--only ssd` keeps the variants whose label contains "ssd" (to keep a timing run short).
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
-  const variants = only === undefined ? VARIANTS : VARIANTS.filter((v) => v.label.includes(only));
+  const sweep = argv.includes("--sweep");
+  const useShared = argv.includes("--shared-models");
+  const variants = VARIANTS.filter(
+    (v) => (only === undefined || v.label.includes(only)) && (!sweep || v.sweep !== undefined) && (useShared || v.shared !== true),
+  );
   const here = path.dirname(fileURLToPath(import.meta.url));
   const shared = process.env.FER_SHARED_DIR ?? path.resolve(here, "../../../../shared");
   const wider = path.join(shared, "datasets/widerface-val-sample");
@@ -56,6 +87,26 @@ async function main(argv: string[]): Promise<void> {
   const load0 = os.loadavg()[0]!;
   const gtFile = path.join(wider, "wider_face_val_bbx_gt.txt");
   const annotated = parseWiderFaceAnnotations(await readFile(gtFile, "utf8"), gtFile);
+  const sharedModels = path.join(shared, "models/face-detectors");
+  if (sweep) {
+    for (const v of variants) {
+      const thresholds = v.sweep!;
+      const detector = await createDetector(v.name, { ...resolveShared(v, sharedModels), minScore: Math.min(...thresholds), maxResults: 10000 } as never);
+      const found: Detection[][] = [];
+      try {
+        await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)), (_f, dets) => found.push([...dets]));
+      } finally {
+        detector.dispose();
+      }
+      const rows = evaluateAtThresholds(v.label, annotated, found, thresholds);
+      process.stdout.write(
+        `\n${v.label}: recall ≥40 px / false boxes per image / precision ≥40 px by minScore\n\n| minScore | recall ≥40 px | false / image | precision ≥40 px | recall all |\n| ---: | ---: | ---: | ---: | ---: |\n` +
+          rows.map((r) => `| ${r.minScore} | ${(r.recall40 * 100).toFixed(1)}% | ${r.falsePerImage.toFixed(2)} | ${(r.precision40 * 100).toFixed(1)}% | ${(r.recallAll * 100).toFixed(1)}% |`).join("\n") +
+          "\n",
+      );
+    }
+    return;
+  }
 
   // A 1024-pixel-wide photo: the shared 3458x2282 CC0 photo shrunk with area averaging.
   const big = await decodeImage(path.join(shared, "photos/women_on_phones.jpg"));
@@ -64,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
   const rows: DetectorEvaluation[] = [];
   const speed: string[] = [];
   for (const v of variants) {
-    const detector = await createDetector(v.name, v.options as never);
+    const detector = await createDetector(v.name, resolveShared(v, sharedModels) as never);
     try {
       if (!speedOnly) {
         const row = await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)));

@@ -2,7 +2,8 @@ import { FaceDetectError } from "./errors.js";
 import { createHaarDetector, type HaarOptions } from "./haar.js";
 import { createSsdMobilenetDetector, type SsdMobilenetOptions } from "./ssd-mobilenet-v1.js";
 import { createTinyFaceDetector, type TinyFaceOptions } from "./tiny-face.js";
-import type { CommonDetectorOptions, DetectorName, FaceDetector } from "./types.js";
+import type { DetectorName, FaceDetector } from "./types.js";
+import { createUltraFaceDetector, type UltraFaceOptions } from "./ultraface.js";
 import { createYunetDetector, type YunetOptions } from "./yunet.js";
 
 /** Options per detector name. */
@@ -11,7 +12,7 @@ export interface DetectorOptionsByName {
   "ssd-mobilenet-v1": SsdMobilenetOptions;
   "tiny-face": TinyFaceOptions;
   yunet: YunetOptions;
-  ultraface: CommonDetectorOptions;
+  ultraface: UltraFaceOptions;
 }
 
 /** What {@link listDetectors} says about one detector. */
@@ -49,6 +50,12 @@ const DETECTORS: readonly DetectorInfo[] = [
     description: "YuNet (libfacedetection): boxes and 5 landmarks; 640 px pass plus a padded 160 px pass for close-ups; needs onnxruntime-node",
     model: "yunet_s_dynamic.onnx from libfacedetection.train, shipped in this package (Apache-2.0, models/yunet/LICENSE)",
   },
+  {
+    name: "ultraface",
+    kind: "dnn",
+    description: "Ultra-Light-Fast-Generic-Face-Detector-1MB (RFB-320 by default): boxes only, fixed 320x240 input; needs onnxruntime-node",
+    model: "version-RFB-320.onnx from Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB, shipped in this package (MIT, models/ultraface/LICENSE)",
+  },
 ];
 
 /** The detectors this package can create, in a stable order. */
@@ -79,6 +86,8 @@ export async function createDetector<N extends DetectorName>(
       return createTinyFaceDetector(options as TinyFaceOptions | undefined);
     case "yunet":
       return createYunetDetector(options as YunetOptions | undefined);
+    case "ultraface":
+      return createUltraFaceDetector(options as UltraFaceOptions | undefined);
     default:
       throw new FaceDetectError(
         "unknown-detector",

@@ -131,3 +131,26 @@ export async function evaluateDetector(
   const summary = summarise(detector.name, perImage, totalMs);
   return detector.engine === undefined ? summary : { ...summary, engine: detector.engine };
 }
+
+/**
+ * The figures a detector would give at each score threshold in `thresholds`, from its detections at a lower one
+ * (`detections[i]` for `annotated[i]`, found with a `minScore` at or below every threshold). Exact for detectors
+ * whose non-maximum suppression is greedy by score with no cap reached: a box never removes a better-scored one, so
+ * the boxes kept at a threshold are the boxes kept at a lower one that score at least the threshold.
+ */
+export function evaluateAtThresholds(
+  detector: string,
+  annotated: readonly AnnotatedImage[],
+  detections: readonly (readonly Detection[])[],
+  thresholds: readonly number[],
+  totalMs = 0,
+): (DetectorEvaluation & { minScore: number })[] {
+  return thresholds.map((t) => ({
+    ...summarise(
+      detector,
+      annotated.map((entry, i) => matchImage(detections[i]!.filter((d) => (d.score ?? 0) >= t), entry.faces)),
+      totalMs,
+    ),
+    minScore: t,
+  }));
+}

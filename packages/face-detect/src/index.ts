@@ -5,5 +5,6 @@ export { createHaarDetector, DEFAULT_CASCADE_PATH, type HaarOptions } from "./ha
 export { createSsdMobilenetDetector, type SsdMobilenetOptions } from "./ssd-mobilenet-v1.js";
 export { createTinyFaceDetector, type TinyFaceOptions } from "./tiny-face.js";
 export { createYunetDetector, DEFAULT_YUNET_MODEL_PATH, type YunetOptions } from "./yunet.js";
+export { createUltraFaceDetector, DEFAULT_ULTRAFACE_MODEL_DIR, ULTRAFACE_VARIANTS, type UltraFaceOptions, type UltraFaceVariant } from "./ultraface.js";
 export { iou, nonMaxSuppression, sortDetections } from "./boxes.js";
 export { liveOpenCvObjects } from "./opencv.js";

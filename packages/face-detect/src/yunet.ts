@@ -26,7 +26,8 @@ export interface YunetOptions extends Omit<CommonDetectorOptions, "maxSide"> {
   inputSize?: number;
   /**
    * A second, small pass for faces that fill the frame: the photo scaled so that its longer side is `closeUpSize`,
-   * centred on a black border of `closeUpPad` times that side on every side. 0 turns it off. Default 160.
+   * centred on a black border of `closeUpPad` times that side on every side; it keeps only faces at least a fifth of
+   * the photo's longer side. 0 turns it off. Default 160.
    */
   closeUpSize?: number;
   /** Border of the close-up pass, as a fraction of its image side, on every side. Default 0.25. */
@@ -42,6 +43,13 @@ const STRIDES = [8, 16, 32] as const;
 const OUTPUTS = (["cls", "obj", "bbox", "kps"] as const).flatMap((k) => STRIDES.map((s) => `${k}_${s}`));
 /** The network input's sides are multiples of this (its coarsest stride). */
 const DIVISOR = 32;
+
+/**
+ * The close-up pass keeps only faces whose box's longer side is at least this fraction of the photo's longer side:
+ * smaller faces are the main pass's (at 640 px it sees them 4x larger), and the close-up pass's small boxes are mostly
+ * false.
+ */
+const CLOSE_UP_MIN_FACE = 0.2;
 
 /** A raw detection with its landmarks, in input pixels. */
 type RawFace = Detection & { landmarks: FaceLandmarks };
@@ -157,11 +165,13 @@ class YunetDetector implements FaceDetector {
     if (this.disposed) throw new FaceDetectError("disposed", "yunet detector used after dispose()");
     assertDetectableImage(img);
     const raw: RawFace[] = [];
-    for (const placement of this.passes(img.width, img.height)) {
+    const minCloseUp = CLOSE_UP_MIN_FACE * Math.max(img.width, img.height);
+    for (const [pass, placement] of this.passes(img.width, img.height).entries()) {
       const hwc = networkInput(img, placement, [0, 0, 0], 1);
       const input = toPlanes(hwc, placement.inputWidth, placement.inputHeight, "bgr");
       const outputs = await this.runner.run(input, placement.inputHeight, placement.inputWidth);
-      raw.push(...decodeYunet(outputs, placement, this.opts.minScore));
+      const faces = decodeYunet(outputs, placement, this.opts.minScore);
+      raw.push(...(pass === 0 ? faces : faces.filter((f) => Math.max(f.width, f.height) >= minCloseUp)));
     }
     const kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize).map((d) =>
