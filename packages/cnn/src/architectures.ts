@@ -2,21 +2,42 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 /** The study's seven CNN architectures. */
 export const ARCHITECTURES = ["A", "B", "C", "D", "E", "F", "G"] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+export type StudyArchitecture = (typeof ARCHITECTURES)[number];
 
-/** Output and loss of an architecture: softmax + categorical cross-entropy, or linear + squared hinge. */
-export type OutputKind = "softmax" | "linear";
+/**
+ * Architectures beyond the study (issue 21), for 48x48 gray faces: `vgg-bn`, a VGG-style net with batch normalisation
+ * and dropout (after Khaireddin & Chen 2021, scaled to the 3 ms/face budget), and `resnet`, a small residual network
+ * with stride-2 stages and global average pooling. Both end in 7 logits trained with softmax cross-entropy (`"logits"`).
+ */
+export const MODERN_ARCHITECTURES = ["vgg-bn", "resnet"] as const;
+export type ModernArchitecture = (typeof MODERN_ARCHITECTURES)[number];
 
-/** The layout of one architecture (study §3): conv 3x3 'same' ReLU blocks of 32, 64 and 128 filters. */
+/** Every architecture {@link buildModel} builds: the study's A–G, then the modern ones. */
+export const ALL_ARCHITECTURES = [...ARCHITECTURES, ...MODERN_ARCHITECTURES] as const;
+export type Architecture = StudyArchitecture | ModernArchitecture;
+
+/**
+ * Output and loss of an architecture: softmax + categorical cross-entropy (A–E), linear + squared hinge (F, G), or
+ * linear logits + softmax cross-entropy taken from the logits (`"logits"`: the modern architectures; the scores at
+ * inference are the logits, a softmax turns them into probabilities). Only `"logits"` and softmax with
+ * `crossEntropy: "logits"` accept soft targets (any distribution per row).
+ */
+export type OutputKind = "softmax" | "linear" | "logits";
+
+/** Output and regularisation of an architecture. */
 export interface ArchitectureSpec {
-  readonly convsPerBlock: readonly [number, number, number];
-  readonly pooling: readonly ["max" | "avg", "max" | "avg", "max" | "avg"];
   readonly output: OutputKind;
   /** L2 factor on the last Dense kernel (0 for none). */
   readonly l2: number;
 }
 
-export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>> = {
+/** The layout of one study architecture (study §3): conv 3x3 'same' ReLU blocks of 32, 64 and 128 filters. */
+export interface StudyArchitectureSpec extends ArchitectureSpec {
+  readonly convsPerBlock: readonly [number, number, number];
+  readonly pooling: readonly ["max" | "avg", "max" | "avg", "max" | "avg"];
+}
+
+export const ARCHITECTURE_SPECS: Readonly<Record<StudyArchitecture, StudyArchitectureSpec> & Record<ModernArchitecture, ArchitectureSpec>> = {
   A: { convsPerBlock: [1, 1, 1], pooling: ["max", "max", "max"], output: "softmax", l2: 0 },
   B: { convsPerBlock: [3, 3, 3], pooling: ["max", "max", "max"], output: "softmax", l2: 0 },
   C: { convsPerBlock: [2, 3, 4], pooling: ["max", "max", "max"], output: "softmax", l2: 0 },
@@ -24,6 +45,8 @@ export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>
   E: { convsPerBlock: [2, 3, 4], pooling: ["max", "max", "avg"], output: "softmax", l2: 0 },
   F: { convsPerBlock: [3, 3, 3], pooling: ["avg", "avg", "avg"], output: "linear", l2: 1e-4 },
   G: { convsPerBlock: [2, 3, 4], pooling: ["avg", "avg", "avg"], output: "linear", l2: 1e-4 },
+  "vgg-bn": { output: "logits", l2: 0 },
+  resnet: { output: "logits", l2: 0 },
 };
 
 const FILTERS = [32, 64, 128] as const;
@@ -35,9 +58,14 @@ export type FeatureLayer = keyof typeof FEATURE_LAYERS;
 /** Name of the last (7-unit) Dense layer. */
 export const LOGITS_LAYER = "logits";
 
-/** Whether `name` is one of the seven architectures. */
+/** Whether `name` is one of the architectures {@link buildModel} builds (the study's A–G or a modern one). */
 export function isArchitecture(name: string): name is Architecture {
-  return (ARCHITECTURES as readonly string[]).includes(name);
+  return (ALL_ARCHITECTURES as readonly string[]).includes(name);
+}
+
+/** Whether `name` is one of the modern architectures (batch normalisation, dropout; see {@link MODERN_ARCHITECTURES}). */
+export function isModernArchitecture(name: string): name is ModernArchitecture {
+  return (MODERN_ARCHITECTURES as readonly string[]).includes(name);
 }
 
 /** Options of {@link buildModel}. */
@@ -55,6 +83,7 @@ export interface BuildModelOptions {
  * and G is applied by the trainer (see {@link ArchitectureSpec.l2}).
  */
 export function buildModel(arch: Architecture, options: BuildModelOptions = {}): tfl.LayersModel {
+  if (isModernArchitecture(arch)) return buildModernModel(arch, options);
   const spec = ARCHITECTURE_SPECS[arch];
   const size = options.inputSize ?? 48;
   const seed = options.seed ?? 1;
@@ -92,4 +121,72 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
       .apply(x) as tfl.SymbolicTensor;
     return tfl.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
   }
+}
+
+/** Dropout rates of the modern architectures' classifier (before `dense1`, before `dense2`). */
+export const MODERN_DROPOUT = [0.4, 0.4] as const;
+
+/** Batch normalisation of the modern architectures (Keras' defaults: the moving statistics keep 99% per step). */
+export const MODERN_BATCH_NORM = { momentum: 0.99, epsilon: 1e-3 } as const;
+
+/**
+ * The modern architectures. Every convolution is 3x3 (1x1 for a residual projection) without bias, then batch
+ * normalisation, then ReLU (a separate layer). The classifier is Dropout, `dense1` (ReLU), Dropout, `dense2` (64 units,
+ * ReLU), `logits` (7, linear), so the pipeline reads 64-d features from `dense2` and applies `logits` to them as for F.
+ *
+ * - `vgg-bn`: four stages of two convolutions (32, 64, 128, 256 filters) each closed by 2x2 max pooling
+ *   (48 -> 24 -> 12 -> 6 -> 3), Flatten (2,304), `dense1` of 256 units.
+ * - `resnet`: a 3x3 stem of 32 filters at 48x48, then stages of basic residual blocks (two 3x3 convolutions and the
+ *   identity, or a 1x1 stride-2 projection where the shape changes): 2 blocks of 64 at 24x24, 2 of 128 at 12x12,
+ *   1 of 256 at 6x6; global average pooling, `dense1` of 128 units.
+ */
+function buildModernModel(arch: ModernArchitecture, options: BuildModelOptions): tfl.LayersModel {
+  const size = options.inputSize ?? 48;
+  let layerSeed = options.seed ?? 1;
+  const init = () => tfl.initializers.heNormal({ seed: layerSeed++ });
+  const input = tfl.input({ shape: [size, size, 1], name: "face" });
+  const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
+  /** Conv (no bias), batch norm, and ReLU unless `relu` is false. */
+  const convBn = (x: tfl.SymbolicTensor, filters: number, name: string, { kernel = 3, stride = 1, relu = true } = {}) => {
+    let y = apply(tfl.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: "same", useBias: false, kernelInitializer: init(), name }), x);
+    y = apply(tfl.layers.batchNormalization({ ...MODERN_BATCH_NORM, name: `${name}_bn` }), y);
+    return relu ? apply(tfl.layers.reLU({ name: `${name}_relu` }), y) : y;
+  };
+  let x: tfl.SymbolicTensor = input;
+  let features: number;
+  if (arch === "vgg-bn") {
+    [32, 64, 128, 256].forEach((filters, stage) => {
+      x = convBn(x, filters, `conv${stage + 1}_1`);
+      x = convBn(x, filters, `conv${stage + 1}_2`);
+      x = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${stage + 1}` }), x);
+    });
+    x = apply(tfl.layers.flatten({ name: "flatten" }), x);
+    features = 256;
+  } else {
+    x = convBn(x, 32, "stem");
+    let channels = 32;
+    const stages: Array<[filters: number, blocks: number]> = [
+      [64, 2],
+      [128, 2],
+      [256, 1],
+    ];
+    stages.forEach(([filters, blocks], stage) => {
+      for (let b = 0; b < blocks; b++) {
+        const name = `res${stage + 1}_${b + 1}`;
+        const stride = b === 0 ? 2 : 1;
+        const shortcut = stride !== 1 || channels !== filters ? convBn(x, filters, `${name}_proj`, { kernel: 1, stride, relu: false }) : x;
+        const y = convBn(convBn(x, filters, `${name}_a`, { stride }), filters, `${name}_b`, { relu: false });
+        x = apply(tfl.layers.reLU({ name: `${name}_relu` }), apply(tfl.layers.add({ name: `${name}_add` }), [y, shortcut]));
+        channels = filters;
+      }
+    });
+    x = apply(tfl.layers.globalAveragePooling2d({ name: "gap" }), x);
+    features = 128;
+  }
+  x = apply(tfl.layers.dropout({ rate: MODERN_DROPOUT[0], name: "dropout1" }), x);
+  x = apply(tfl.layers.dense({ units: features, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense1 }), x);
+  x = apply(tfl.layers.dropout({ rate: MODERN_DROPOUT[1], name: "dropout2" }), x);
+  x = apply(tfl.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense2 }), x);
+  const out = apply(tfl.layers.dense({ units: options.classes ?? 7, activation: "linear", kernelInitializer: tfl.initializers.glorotUniform({ seed: layerSeed++ }), name: LOGITS_LAYER }), x);
+  return tfl.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
 }

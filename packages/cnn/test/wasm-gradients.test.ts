@@ -39,6 +39,10 @@ const cases: Array<{ x: [number, number, number, number]; k: number; co: number;
   { x: [2, 6, 6, 16], k: 3, co: 16, stride: 1, pad: "same" },
   { x: [2, 7, 9, 3], k: 2, co: 4, stride: 1, pad: "same" },
   { x: [3, 8, 6, 2], k: 5, co: 3, stride: 1, pad: "valid" },
+  // The strided cases of the modern architectures (resnet): 3x3 'same' on odd and even sides, 1x1 projections.
+  { x: [2, 11, 11, 3], k: 3, co: 4, stride: 2, pad: "same" },
+  { x: [3, 12, 12, 4], k: 1, co: 6, stride: 2, pad: "same" },
+  { x: [2, 13, 10, 2], k: 3, co: 3, stride: 3, pad: "valid" },
 ];
 
 describe("wasm gradient kernels match the cpu backend", () => {

@@ -115,7 +115,29 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
-/** Wraps the stock kernel: stride-1 cases become one XNNPACK convolution with the flipped filter. */
+/** [N, H, W, C] -> [N, (H-1)*sh+1, (W-1)*sw+1, C] with zeros between the rows and columns. */
+function dilate(x: TensorInfo, sh: number, sw: number, backend: WasmBackendLike): TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [dh, dw] = [(h - 1) * sh + 1, (w - 1) * sw + 1];
+  const out = backend.makeOutput([n, dh, dw, c], "float32");
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  dst.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const from = ((b * h + i) * w + j) * c;
+        dst.set(src.subarray(from, from + c), ((b * dh + i * sh) * dw + j * sw) * c);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Wraps the stock kernel: the input gradient becomes one XNNPACK convolution of dy (dilated by the stride when it is
+ * above 1) with the flipped filter; the stock scalar loop remains for dilated filters and channels-first data.
+ */
 function makeConv2DBackpropInput(stock: KernelFunc | undefined): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -130,11 +152,16 @@ function makeConv2DBackpropInput(stock: KernelFunc | undefined): KernelFunc {
       inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false,
       dataFormat === "NCHW" ? "channelsFirst" : "channelsLast",
     );
-    if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dataFormat !== "channelsLast") {
-      if (stock === undefined) throw new Error("Conv2DBackpropInput: no wasm kernel for strides > 1");
+    if (info.dataFormat !== "channelsLast" || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+      if (stock === undefined) throw new Error("Conv2DBackpropInput: no wasm kernel for this case");
       return stock({ inputs, backend, attrs });
     }
     const b = backend as unknown as WasmBackendLike;
+    // A strided convolution's input gradient is the stride-1 one of dy dilated by the stride (zeros between its rows
+    // and columns).
+    const strided = info.strideHeight !== 1 || info.strideWidth !== 1;
+    const grad = strided ? dilate(dy, info.strideHeight, info.strideWidth, b) : dy;
+    const [gh, gw] = [grad.shape[1]!, grad.shape[2]!];
     const kh = info.filterHeight;
     const kw = info.filterWidth;
     const flipped = run("Reverse", { x: filter }, b, { dims: [0, 1] });
@@ -142,12 +169,19 @@ function makeConv2DBackpropInput(stock: KernelFunc | undefined): KernelFunc {
     dispose(b, flipped);
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
-    const bottom = info.inHeight - info.outHeight + kh - 1 - top;
-    const right = info.inWidth - info.outWidth + kw - 1 - left;
-    const out = run("Conv2D", { x: dy, filter: swapped }, b, {
+    const bottom = info.inHeight - gh + kh - 1 - top;
+    const right = info.inWidth - gw + kw - 1 - left;
+    if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+      dispose(b, swapped);
+      if (strided) dispose(b, grad);
+      if (stock === undefined) throw new Error("Conv2DBackpropInput: no wasm kernel for this padding");
+      return stock({ inputs, backend, attrs });
+    }
+    const out = run("Conv2D", { x: grad, filter: swapped }, b, {
       strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: "NHWC", dilations: [1, 1],
     });
     dispose(b, swapped);
+    if (strided) dispose(b, grad);
     return out;
   };
 }
@@ -156,8 +190,8 @@ let registered = false;
 
 /**
  * Registers WebAssembly gradient kernels for convolution training on the `wasm` backend:
- * `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22) and a stride-1 `Conv2DBackpropInput`
- * that runs through XNNPACK instead of the stock scalar loop. Idempotent.
+ * `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22) and a `Conv2DBackpropInput` (any stride) that runs
+ * through XNNPACK instead of the stock scalar loop. Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (registered) return;

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { batchNormWeights, layerGraph } from "./layer-graph.js";
 import { OnnxGraphBuilder } from "./onnx-model.js";
 
 /** Names of the ONNX graph's input and outputs: every Dense layer's output (after its activation) is an output. */
@@ -25,10 +26,13 @@ function activationOf(config: Config, layer: string): string {
 }
 
 /**
- * Writes a chain of tfjs-layers layers (an input of `[h, w, c]`, then Conv2D, MaxPooling2D, AveragePooling2D,
- * Flatten, Dense, Dropout; channels-last, as fer's architectures A–G are built) as an ONNX graph for inference:
- * NHWC input `[batch, h, w, c]`, NCHW inside, Flatten in the channels-last order tfjs uses, so every output equals
- * the layers model's. Throws for any other layer or setting.
+ * Writes a tfjs-layers model (one `[h, w, c]` input, channels-last, as fer's architectures are built) as an ONNX graph
+ * for inference: NHWC input `[batch, h, w, c]`, NCHW inside, Flatten in the channels-last order tfjs uses, so every
+ * output equals the layers model's. The model is walked as a graph (residual Add layers). Layers: Conv2D, Dense,
+ * MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout (inference: nothing), Add, ReLU, Activation
+ * (relu/linear/softmax) and BatchNormalization with its moving statistics, folded into the convolution or Dense layer
+ * before it when that layer is linear and read by the batch norm only (scaled kernel, shifted bias). Throws for any
+ * other layer or setting.
  */
 export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; names: OnnxCnnOutputs } {
   const g = new OnnxGraphBuilder(model.name);
@@ -36,22 +40,36 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
   if (model.inputs.length !== 1 || inputShape?.length !== 4) throw new Error("expected one [batch, h, w, c] input");
   const [, h, w, c] = inputShape as [null, number, number, number];
   const input = g.addInput("face", ["batch", h, w, c]);
-  let x = g.addNode("Transpose", [input], ["nchw"], { perm: { ints: [0, 3, 1, 2] } });
+  const layers = layerGraph(model);
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const values = new Map<string, string>([[layers[0]!.name, g.addNode("Transpose", [input], ["nchw"], { perm: { ints: [0, 3, 1, 2] } })]]);
   const dense: Record<string, string> = {};
-  let previous: tfl.layers.Layer | undefined;
-  for (const layer of model.layers) {
-    const kind = layer.getClassName();
-    const config = layer.getConfig() as Config;
-    const name = layer.name;
-    if (kind === "InputLayer") {
-      previous = layer;
-      continue;
+  /** Per-channel scale and shift of a BatchNormalization layer at inference (moving statistics). */
+  const affine = (layer: tfl.layers.Layer): { scale: Float32Array; shift: Float32Array } => {
+    const { gamma, beta, movingMean, movingVariance } = batchNormWeights(layer);
+    const eps = Number((layer.getConfig() as Config).epsilon ?? 1e-3);
+    const mean = movingMean.read().dataSync() as Float32Array;
+    const variance = movingVariance.read().dataSync() as Float32Array;
+    const gammas = gamma?.read().dataSync() as Float32Array | undefined;
+    const betas = beta?.read().dataSync() as Float32Array | undefined;
+    const scale = new Float32Array(mean.length);
+    const shift = new Float32Array(mean.length);
+    for (let i = 0; i < mean.length; i++) {
+      scale[i] = (gammas?.[i] ?? 1) / Math.sqrt((variance[i] as number) + eps);
+      shift[i] = (betas?.[i] ?? 0) - (mean[i] as number) * (scale[i] as number);
     }
-    const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
-    if (layer.inboundNodes.length !== 1 || inbound.length !== 1 || inbound[0] !== previous) {
-      throw new Error(`layer ${name}: only a chain of layers can be written to ONNX`);
-    }
-    previous = layer;
+    return { scale, shift };
+  };
+  /** The BatchNormalization layer folded into `gl` (a linear Conv2D/Dense read by it alone), if there is one. */
+  const foldedInto = new Map<string, tfl.layers.Layer>();
+  for (const gl of layers) {
+    if (gl.kind !== "BatchNormalization") continue;
+    const before = byName.get(gl.inputs[0]!)!;
+    if ((before.kind === "Conv2D" || before.kind === "Dense") && before.consumers === 1 && (before.config.activation ?? "linear") === "linear") foldedInto.set(before.name, gl.layer);
+  }
+  for (const gl of layers.slice(1)) {
+    const { layer, kind, config, name } = gl;
+    const x = values.get(gl.inputs[0]!)!;
     if (config.dataFormat !== undefined && config.dataFormat !== "channelsLast") {
       throw new Error(`layer ${name}: data format ${String(config.dataFormat)} is not supported`);
     }
@@ -62,41 +80,74 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
       return y;
     };
     const weights = layer.getWeights();
-    if (kind === "Conv2D") {
-      const [kernel, bias] = weights as [tf.Tensor4D, tf.Tensor1D | undefined];
-      const [kh, kw, cin, cout] = kernel.shape;
-      if (pair(config.dilationRate ?? 1, name).some((d) => d !== 1)) throw new Error(`layer ${name}: dilation is not supported`);
-      const inputs = [x, g.addFloatInitializer(`${name}_kernel`, [cout, cin, kh, kw], tf.tidy(() => tf.transpose(kernel, [3, 2, 0, 1]).dataSync() as Float32Array))];
-      if (bias !== undefined) inputs.push(g.addFloatInitializer(`${name}_bias`, [cout], bias.dataSync() as Float32Array));
-      x = activate(
-        g.addNode("Conv", inputs, [name], {
+    let y: string;
+    if (kind === "Conv2D" || kind === "Dense") {
+      const [kernel, bias] = weights as [tf.Tensor, tf.Tensor1D | undefined];
+      const units = kernel.shape.at(-1)!;
+      const fold = foldedInto.get(name);
+      const { scale, shift } = fold === undefined ? { scale: undefined, shift: undefined } : affine(fold);
+      // ONNX layout: [cout, cin, kh, kw] for a convolution, [in, units] for Dense.
+      const k = tf.tidy(() => (kind === "Conv2D" ? tf.transpose(kernel, [3, 2, 0, 1]) : kernel).dataSync() as Float32Array);
+      const kernelValues = new Float32Array(k);
+      const per = kind === "Conv2D" ? kernelValues.length / units : 1;
+      const stride = kind === "Conv2D" ? 1 : units;
+      if (scale !== undefined) {
+        for (let i = 0; i < kernelValues.length; i++) kernelValues[i] = (kernelValues[i] as number) * (scale[kind === "Conv2D" ? Math.floor(i / per) : i % stride] as number);
+      }
+      const biasValues = bias === undefined ? new Float32Array(units) : new Float32Array(bias.dataSync() as Float32Array);
+      if (scale !== undefined) for (let i = 0; i < units; i++) biasValues[i] = (biasValues[i] as number) * (scale[i] as number) + (shift![i] as number);
+      const biasName = g.addFloatInitializer(`${name}_bias`, [units], biasValues);
+      if (kind === "Conv2D") {
+        const [kh, kw, cin] = kernel.shape as [number, number, number, number];
+        if (pair(config.dilationRate ?? 1, name).some((d) => d !== 1)) throw new Error(`layer ${name}: dilation is not supported`);
+        y = g.addNode("Conv", [x, g.addFloatInitializer(`${name}_kernel`, [units, cin, kh, kw], kernelValues), biasName], [name], {
           kernel_shape: { ints: [kh, kw] },
           strides: { ints: pair(config.strides ?? 1, name) },
           // TensorFlow's 'same' puts the odd pixel of padding after, as ONNX's SAME_UPPER does.
           auto_pad: { string: config.padding === "same" ? "SAME_UPPER" : "VALID" },
-        }),
-      );
+        });
+      } else {
+        y = g.addNode("Gemm", [x, g.addFloatInitializer(`${name}_kernel`, kernel.shape, kernelValues), biasName], [name]);
+      }
+      y = activate(y);
+      if (kind === "Dense" && fold === undefined) dense[name] = y;
+    } else if (kind === "BatchNormalization") {
+      const folded = foldedInto.get(gl.inputs[0]!) === layer;
+      if (folded) {
+        y = x;
+      } else {
+        const { scale, shift } = affine(layer);
+        const shape = gl.shape.length === 3 ? [scale.length, 1, 1] : [scale.length];
+        y = g.addNode("Add", [g.addNode("Mul", [x, g.addFloatInitializer(`${name}_scale`, shape, scale)], [`${name}_scaled`]), g.addFloatInitializer(`${name}_shift`, shape, shift)], [name]);
+      }
+      const before = byName.get(gl.inputs[0]!)!;
+      if (folded && before.kind === "Dense") dense[before.name] = y;
     } else if (kind === "MaxPooling2D" || kind === "AveragePooling2D") {
       if (config.padding !== "valid") throw new Error(`layer ${name}: only 'valid' pooling is supported`);
-      x = g.addNode(kind === "MaxPooling2D" ? "MaxPool" : "AveragePool", [x], [name], {
+      y = g.addNode(kind === "MaxPooling2D" ? "MaxPool" : "AveragePool", [x], [name], {
         kernel_shape: { ints: pair(config.poolSize, name) },
         strides: { ints: pair(config.strides ?? config.poolSize, name) },
       });
+    } else if (kind === "GlobalAveragePooling2D") {
+      y = g.addNode("Flatten", [g.addNode("GlobalAveragePool", [x], [`${name}_pool`])], [name], { axis: { int: 1 } });
     } else if (kind === "Flatten") {
-      const nhwc = g.addNode("Transpose", [x], [`${name}_nhwc`], { perm: { ints: [0, 2, 3, 1] } });
-      x = g.addNode("Flatten", [nhwc], [name], { axis: { int: 1 } });
-    } else if (kind === "Dense") {
-      const [kernel, bias] = weights as [tf.Tensor2D, tf.Tensor1D | undefined];
-      const [inUnits, units] = kernel.shape;
-      const kernelName = g.addFloatInitializer(`${name}_kernel`, [inUnits, units], kernel.dataSync() as Float32Array);
-      const biasValues = bias === undefined ? new Float32Array(units) : (bias.dataSync() as Float32Array);
-      x = activate(g.addNode("Gemm", [x, kernelName, g.addFloatInitializer(`${name}_bias`, [units], biasValues)], [name]));
-      dense[name] = x;
-    } else if (kind !== "Dropout") {
+      y = gl.shape.length === 1 && byName.get(gl.inputs[0]!)!.shape.length === 1 ? x : g.addNode("Flatten", [g.addNode("Transpose", [x], [`${name}_nhwc`], { perm: { ints: [0, 2, 3, 1] } })], [name], { axis: { int: 1 } });
+    } else if (kind === "Add") {
+      y = g.addNode("Sum", gl.inputs.map((i) => values.get(i)!), [name]);
+    } else if (kind === "ReLU") {
+      if ((config.maxValue ?? null) !== null || Number(config.negativeSlope ?? 0) !== 0 || Number(config.threshold ?? 0) !== 0) throw new Error(`layer ${name}: only a plain ReLU is supported`);
+      y = g.addNode("Relu", [x], [name]);
+    } else if (kind === "Activation") {
+      y = activate(x);
+    } else if (kind === "Dropout") {
+      y = x;
+    } else {
       throw new Error(`layer ${name}: ${kind} layers cannot be written to ONNX`);
     }
+    values.set(name, y);
   }
+  const scores = values.get(layers.at(-1)!.name)!;
   for (const out of new Set(Object.values(dense))) g.addOutput(out, ["batch", "units"]);
-  if (!Object.values(dense).includes(x)) g.addOutput(x, ["batch", "units"]);
-  return { bytes: g.encode(), names: { input, dense, scores: x } };
+  if (!Object.values(dense).includes(scores)) g.addOutput(scores, ["batch", "units"]);
+  return { bytes: g.encode(), names: { input, dense, scores } };
 }

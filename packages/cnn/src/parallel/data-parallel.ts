@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Architecture } from "../architectures.js";
 import type { BackendName } from "../backend/index.js";
-import { applyGradients, dataGradients, trainableVariables, type LossSpec, type StepRunner } from "../train-step.js";
+import { applyGradients, dataGradients, hasTrainingState, trainableVariables, type LossSpec, type StepRunner } from "../train-step.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./protocol.js";
 
 interface GradientWorker {
@@ -62,6 +62,9 @@ export async function createDataParallelStepRunner(
   l2: number,
   options: DataParallelOptions,
 ): Promise<StepRunner> {
+  if (hasTrainingState(spec.model)) {
+    throw new Error(`${options.architecture}: batch norm and dropout train on one thread (tfjs) or on onnxruntime, not with data-parallel tfjs workers`);
+  }
   const { variables, logitsKernel } = trainableVariables(spec.model);
   const total = variables.reduce((n, v) => n + v.size, 0);
   const weightsBuffer = new SharedArrayBuffer(total * 4);
