@@ -31,6 +31,12 @@ export const DEFAULT_MARGINS: Readonly<Record<DetectorName, number>> = {
 };
 
 /**
+ * Whether the pipeline turns faces upright (eyes level) before cropping when the detector gives landmarks. Chosen on
+ * the synthetic portrait validation set (`fer synth-eval`; see the README's "Framing" section).
+ */
+export const DEFAULT_ALIGN: boolean = false;
+
+/**
  * The folder of the CNN the `fast` preset uses: `FER_CNN_DIR` if set, else the model `@fer/cnn` ships
  * (its `defaultCnnDir()`). `dir` is undefined when there is none, and `reason` says why.
  */

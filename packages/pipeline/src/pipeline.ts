@@ -5,10 +5,11 @@ import type { Embedder } from "@fer/embeddings-vggface2";
 import { createDetector, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { predictProbaAveraged, type Head } from "@fer/heads";
 import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
-import { cropBox, mirror, mirrorFaces, type Box, type Image } from "@fer/preprocess";
+import { frameFace, mirror, mirrorFaces, MIN_MARGIN, type Box, type Image } from "@fer/preprocess";
 import { annotate as drawAnnotations, saveImageAs, type AnnotateOptions } from "./annotate.js";
 import {
   accuratePresetFile,
+  DEFAULT_ALIGN,
   DEFAULT_DETECTOR,
   DEFAULT_MARGINS,
   findDefaultCnn,
@@ -41,8 +42,18 @@ export interface PipelineOptions {
   readonly head?: Head | string;
   /** The CNN layer a swapped head reads (default: the head file's `featureLayer`, else `dense1`, the study's best). */
   readonly featureLayer?: FeatureLayer;
-  /** Crop margin: fraction of the detected box added on every side before the square crop (default per detector). */
+  /**
+   * Crop margin: fraction of the detected box's longer side added on every side of the square crop, whose side is
+   * `max(width, height) * (1 + 2 * margin)`; in [-0.25, 1] (negative cuts inside the box). Default per detector
+   * (`DEFAULT_MARGINS`, chosen on the synthetic portrait validation set; see the README).
+   */
   readonly margin?: number;
+  /**
+   * Turn each face so its eyes are level before cropping (one affine warp from the photo), when the detector gives
+   * landmarks (`yunet`); faces without landmarks are cropped unturned. Default `DEFAULT_ALIGN` (chosen on the
+   * synthetic portrait validation set; see the README).
+   */
+  readonly align?: boolean;
   /** Faces whose detected box is smaller than this (px, shorter side) are ignored. Default 0. */
   readonly minFaceSize?: number;
   /**
@@ -120,6 +131,8 @@ export interface Pipeline {
   readonly detector: FaceDetector;
   /** Crop margin in use. */
   readonly margin: number;
+  /** Whether faces with landmarks are turned upright before cropping. */
+  readonly align: boolean;
   /** Finds, crops and classifies every face of one image. No face: `faces` is empty. */
   analyze(input: ImageInput): Promise<AnalysisResult>;
   /** {@link Pipeline.analyze} on a decoded image, returning the result only. */
@@ -190,8 +203,11 @@ function argmax(values: ArrayLike<number>): number {
 export async function createPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const preset = options.preset ?? "fast";
   if (!isPresetName(preset)) throw new PipelineError("bad-option", `unknown preset "${String(preset)}" (use fast or accurate)`);
-  if (options.margin !== undefined && !(Number.isFinite(options.margin) && options.margin >= 0 && options.margin <= 1)) {
-    throw new PipelineError("bad-option", `margin must be a number in [0, 1], got ${String(options.margin)}`);
+  if (options.margin !== undefined && !(Number.isFinite(options.margin) && options.margin >= MIN_MARGIN && options.margin <= 1)) {
+    throw new PipelineError("bad-option", `margin must be a number in [${MIN_MARGIN}, 1], got ${String(options.margin)}`);
+  }
+  if (options.align !== undefined && typeof options.align !== "boolean") {
+    throw new PipelineError("bad-option", `align must be true or false, got ${String(options.align)}`);
   }
   if (options.featureLayer !== undefined && options.featureLayer !== "dense1" && options.featureLayer !== "dense2") {
     throw new PipelineError("bad-option", `featureLayer must be dense1 or dense2, got ${String(options.featureLayer)}`);
@@ -291,7 +307,8 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
 
     const { detector, owned: ownsDetector } = await resolveDetector(options);
     if (ownsDetector) owned.push(detector);
-    const margin = options.margin ?? DEFAULT_MARGINS[detector.name] ?? 0.1;
+    const margin = options.margin ?? DEFAULT_MARGINS[detector.name] ?? 0;
+    const align = options.align ?? DEFAULT_ALIGN;
     const minFaceSize = options.minFaceSize ?? 0;
     const classes = featuriser.classes;
     const headClassIndex = head.classes.map((c) => classes.indexOf(c));
@@ -335,7 +352,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     const analyzeImage = async (image: Image, file = "<image>"): Promise<AnalysisResult> => {
       check();
       const found: Detection[] = (await detector.detect(image)).filter((d) => Math.min(d.width, d.height) >= minFaceSize);
-      const crops = found.map((d) => cropBox(image, d, { margin, square: true }));
+      const crops = found.map((d) => frameFace(image, d, { margin, align, ...(d.landmarks !== undefined ? { eyes: d.landmarks } : {}) }));
       const scored = await classifyFaces(crops);
       const faces = found.map((d, i): FaceResult => {
         const s = scored[i] as FaceScores;
@@ -369,6 +386,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       head: theHead,
       detector,
       margin,
+      align,
       async analyze(input) {
         check();
         return analyzeImage(await loadInput(input), inputLabel(input));

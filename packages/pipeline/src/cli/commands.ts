@@ -18,6 +18,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "eval", summary: "evaluate on a labelled <root>/<class>/* folder: accuracy, per-class table, confusion matrix, report", module: "./eval.js", exportName: "evalCommand" },
   { name: "features", summary: "extract CNN features of a labelled folder to a features file (for fit-head)", module: "./features.js", exportName: "featuresCommand" },
   { name: "calibrate-margin", summary: "measure the crop margin that makes a detector's crops frame faces like FER2013", module: "./calibrate.js", exportName: "calibrateMarginCommand" },
+  { name: "synth-eval", summary: "detection rate and framing cost on synthetic portraits of FER2013 validation faces", module: "./synth-eval.js", exportName: "synthEvalCommand" },
   { name: "fit-head", summary: "fit a head (softmax, svm, random-forest, knn, bagging-svm) on a features file  [@fer/heads]", module: "@fer/heads/cli", exportName: "fitHead" },
   { name: "grid-search", summary: "grid-search a head's parameters on a validation split  [@fer/heads]", module: "@fer/heads/cli", exportName: "gridSearch" },
   { name: "train", summary: "train one of the study's CNNs (A-G)  [@fer/cnn]", module: "@fer/cnn/cli", exportName: "train" },

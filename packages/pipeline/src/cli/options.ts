@@ -1,4 +1,5 @@
 import { isDetectorName, listDetectors, type DetectorName } from "@fer/face-detect";
+import { MIN_MARGIN } from "@fer/preprocess";
 import { isPresetName } from "../defaults.js";
 import type { PipelineOptions } from "../pipeline.js";
 
@@ -10,6 +11,7 @@ export const PIPELINE_FLAGS = {
   cnn: { type: "string" },
   layer: { type: "string" },
   margin: { type: "string" },
+  align: { type: "string" },
   "mirror-average": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -20,7 +22,9 @@ export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CN
   --head FILE             a saved head (head.toJSON() as JSON, e.g. from fer fit-head) to swap in
   --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
   --layer dense1|dense2   the CNN layer a swapped head reads (default: the head file's, else dense1)
-  --margin X              crop margin as a fraction of the face box (default per detector)
+  --margin X              crop margin: the square crop's side is (1 + 2X) x the face box's longer side, X in [-0.25, 1]
+                          (default per detector)
+  --align on|off          turn faces upright (eyes level) before cropping, with detectors that give landmarks (yunet)
   --mirror-average on|off classify each face and its mirror image, averaging the probabilities (twice the CNN time;
                           default: as the head file says, on for the shipped fast head)`;
 
@@ -40,6 +44,7 @@ export function pipelineOptionsFromFlags(values: {
   cnn?: string | undefined;
   layer?: string | undefined;
   margin?: string | undefined;
+  align?: string | undefined;
   "mirror-average"?: string | undefined;
 }): PipelineOptions {
   const o: { -readonly [K in keyof PipelineOptions]: PipelineOptions[K] } = {};
@@ -61,8 +66,12 @@ export function pipelineOptionsFromFlags(values: {
   }
   if (values.margin !== undefined) {
     const m = Number(values.margin);
-    if (!Number.isFinite(m) || m < 0 || m > 1) throw new UsageError(`--margin must be a number in [0, 1], got "${values.margin}"`);
+    if (!Number.isFinite(m) || m < MIN_MARGIN || m > 1) throw new UsageError(`--margin must be a number in [${MIN_MARGIN}, 1], got "${values.margin}"`);
     o.margin = m;
+  }
+  if (values.align !== undefined) {
+    if (values.align !== "on" && values.align !== "off") throw new UsageError(`--align must be on or off, got "${values.align}"`);
+    o.align = values.align === "on";
   }
   const mirrorAverage = values["mirror-average"];
   if (mirrorAverage !== undefined) {
