@@ -82,7 +82,9 @@ export function placeInSquare(width: number, height: number, size: number): Netw
 /**
  * Writes the network input for `img` at `placement` in one pass: the image resampled (area when shrinking, bilinear
  * when enlarging) into an `inputWidth` x `inputHeight` RGB input at (`left`, `top`) (default: top-left), padded with black, each channel
- * value `v` stored as `(v - mean[c]) * factor`, row-major HWC float32. Gray is replicated to RGB; alpha is ignored.
+ * value `v` stored as `(v - mean[c]) * factor`, row-major float32: interleaved (`hwc`, the default) or in planes
+ * (`chw-rgb`, `chw-bgr`: `[3, inputHeight, inputWidth]` in that channel order, for NCHW ONNX graphs); `mean` is
+ * always in RGB order. Gray is replicated to RGB; alpha is ignored.
  * It is the detectors' own fused kernel (resample + normalise + pad) rather than a resize followed by copies,
  * because it runs on every photo: row by row, the source rows an output row covers are summed into one reused
  * buffer, which is then resampled across, so no image-sized temporary is allocated.
@@ -92,6 +94,7 @@ export function networkInput(
   placement: NetworkPlacement,
   mean: readonly [number, number, number],
   factor: number,
+  layout: "hwc" | "chw-rgb" | "chw-bgr" = "hwc",
 ): Float32Array {
   const { width: outW, height: outH, inputWidth, inputHeight } = placement;
   const left = placement.left ?? 0;
@@ -117,15 +120,19 @@ export function networkInput(
   const rowLen = width * channels;
   const acc = new Float32Array(rowLen);
   const out = new Float32Array(inputWidth * inputHeight * 3);
+  // Where the three values of a pixel go: interleaved (step 3) or in planes (step 1, planes `plane` floats apart).
+  const plane = inputWidth * inputHeight;
+  const step = layout === "hwc" ? 3 : 1;
+  const [o0, o1, o2] = layout === "hwc" ? [0, 1, 2] : layout === "chw-rgb" ? [0, plane, 2 * plane] : [2 * plane, plane, 0];
   for (let row = 0; row < inputHeight; row++) {
-    let q = row * inputWidth * 3;
+    let q = row * inputWidth * step;
     let x0 = 0;
     const y = row - top;
     if (y >= 0 && y < outH) {
-      for (; x0 < left; x0++) {
-        out[q++] = -m0;
-        out[q++] = -m1;
-        out[q++] = -m2;
+      for (; x0 < left; x0++, q += step) {
+        out[q + o0] = -m0;
+        out[q + o1] = -m1;
+        out[q + o2] = -m2;
       }
       // Vertical: the weighted sum of the source rows this output row covers, two rows per pass over `acc`.
       const k0 = ty.start[y]!;
@@ -157,7 +164,7 @@ export function networkInput(
         for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + data[s0 + i]! * w0;
       }
       // Horizontal, normalised.
-      for (let o = 0; o < outW; o++) {
+      for (let o = 0; o < outW; o++, q += step) {
         let sr = 0;
         let sg = 0;
         let sb = 0;
@@ -169,16 +176,16 @@ export function networkInput(
           sg += acc[p + g]! * wk;
           sb += acc[p + b]! * wk;
         }
-        out[q++] = sr - m0;
-        out[q++] = sg - m1;
-        out[q++] = sb - m2;
+        out[q + o0] = sr - m0;
+        out[q + o1] = sg - m1;
+        out[q + o2] = sb - m2;
       }
       x0 = left + outW;
     }
-    for (let x = x0; x < inputWidth; x++) {
-      out[q++] = -m0;
-      out[q++] = -m1;
-      out[q++] = -m2;
+    for (let x = x0; x < inputWidth; x++, q += step) {
+      out[q + o0] = -m0;
+      out[q + o1] = -m1;
+      out[q + o2] = -m2;
     }
   }
   return out;
@@ -195,19 +202,3 @@ export function squareNetworkInput(
   return { data: networkInput(img, placement, mean, factor), placement };
 }
 
-/**
- * Reorders an interleaved RGB network input (`[height, width, 3]`, as {@link networkInput} writes it) into planes
- * (`[3, height, width]`), in RGB or BGR order, for ONNX graphs that take NCHW input.
- */
-export function toPlanes(hwc: Float32Array, width: number, height: number, order: "rgb" | "bgr"): Float32Array {
-  const n = width * height;
-  const out = new Float32Array(n * 3);
-  const r = order === "rgb" ? 0 : 2 * n;
-  const b = order === "rgb" ? 2 * n : 0;
-  for (let i = 0, p = 0; i < n; i++, p += 3) {
-    out[r + i] = hwc[p]!;
-    out[n + i] = hwc[p + 1]!;
-    out[b + i] = hwc[p + 2]!;
-  }
-  return out;
-}

@@ -4,7 +4,7 @@ import type { Image } from "@fer/preprocess";
 import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { FaceDetectError } from "./errors.js";
 import { assertDetectableImage, checkNumberOption, checkThreadsOption } from "./image-input.js";
-import { networkInput, toPlanes, type NetworkPlacement } from "./network-input.js";
+import { networkInput, type NetworkPlacement } from "./network-input.js";
 import type { NetworkRunner } from "./network-runner.js";
 import { createOnnxFileRunner } from "./onnx-file.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
@@ -80,7 +80,7 @@ class UltraFaceDetector implements FaceDetector {
       height: Math.min(ih, Math.max(1, Math.round(img.height * k))),
       scale: 1 / k,
     };
-    const input = toPlanes(networkInput(img, placement, [127, 127, 127], 1 / 128), iw, ih, "rgb");
+    const input = networkInput(img, placement, [127, 127, 127], 1 / 128, "chw-rgb");
     const [scores, boxes] = (await this.runner.run(input, ih, iw)) as [Float32Array, Float32Array];
     const kept = nonMaxSuppression(decodeUltraFace(scores, boxes, placement, this.opts.minScore), this.opts.iouThreshold, this.opts.maxResults);
     return finishDetections(kept, img.width, img.height, this.opts.minSize, this.opts.maxSize);

@@ -3,7 +3,7 @@ import type { Image } from "@fer/preprocess";
 import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { FaceDetectError } from "./errors.js";
 import { assertDetectableImage, checkNumberOption, checkThreadsOption } from "./image-input.js";
-import { networkInput, toPlanes, type NetworkPlacement } from "./network-input.js";
+import { networkInput, type NetworkPlacement } from "./network-input.js";
 import type { NetworkRunner } from "./network-runner.js";
 import { createOnnxFileRunner } from "./onnx-file.js";
 import type { CommonDetectorOptions, Detection, FaceDetector, FaceLandmarks } from "./types.js";
@@ -167,8 +167,7 @@ class YunetDetector implements FaceDetector {
     const raw: RawFace[] = [];
     const minCloseUp = CLOSE_UP_MIN_FACE * Math.max(img.width, img.height);
     for (const [pass, placement] of this.passes(img.width, img.height).entries()) {
-      const hwc = networkInput(img, placement, [0, 0, 0], 1);
-      const input = toPlanes(hwc, placement.inputWidth, placement.inputHeight, "bgr");
+      const input = networkInput(img, placement, [0, 0, 0], 1, "chw-bgr");
       const outputs = await this.runner.run(input, placement.inputHeight, placement.inputWidth);
       const faces = decodeYunet(outputs, placement, this.opts.minScore);
       raw.push(...(pass === 0 ? faces : faces.filter((f) => Math.max(f.width, f.height) >= minCloseUp)));
