@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cnnFeaturiserId, loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
 import type { Embedder } from "@fer/embeddings-vggface2";
-import { createDetector, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
+import { createDetector, FaceDetectError, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { predictProbaAveraged, type Head } from "@fer/heads";
 import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
 import { frameFace, mirror, mirrorFaces, MIN_MARGIN, type Box, type Image } from "@fer/preprocess";
@@ -11,6 +11,7 @@ import {
   accuratePresetFile,
   DEFAULT_ALIGN,
   DEFAULT_DETECTOR,
+  FALLBACK_DETECTOR,
   DEFAULT_MARGINS,
   findDefaultCnn,
   defaultFastHeadFile,
@@ -27,7 +28,10 @@ import { expandImagePaths, inputLabel, loadInput, mapBounded, type ImageInput } 
 export interface PipelineOptions {
   /** `fast` (default): CNN features + the fast head. `accurate`: pretrained face-network embeddings + SVM (route 2; 18x slower, 1.2 points less accurate on FER2013 PublicTest, better on the rare classes disgust and fear). */
   readonly preset?: PresetName;
-  /** A detector name of `@fer/face-detect` (default `tiny-face`) or a ready {@link FaceDetector} (not disposed by the pipeline). */
+  /**
+   * A detector name of `@fer/face-detect` (default `yunet`, or `ssd-mobilenet-v1` when onnxruntime-node is not
+   * installed; `models.detector` says which ran) or a ready {@link FaceDetector} (not disposed by the pipeline).
+   */
   readonly detector?: DetectorName | FaceDetector;
   /** Options passed to `createDetector` with a detector name. */
   readonly detectorOptions?: Record<string, unknown>;
@@ -160,7 +164,13 @@ async function resolveDetector(options: PipelineOptions): Promise<{ detector: Fa
   const d = options.detector ?? DEFAULT_DETECTOR;
   if (typeof d !== "string") return { detector: d, owned: false };
   if (!isDetectorName(d)) throw new PipelineError("bad-option", `unknown detector "${d}"`);
-  return { detector: await createDetector(d, options.detectorOptions as never), owned: true };
+  try {
+    return { detector: await createDetector(d, options.detectorOptions as never), owned: true };
+  } catch (e) {
+    // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
+    if (options.detector !== undefined || !(e instanceof FaceDetectError) || e.kind !== "engine-unavailable") throw e;
+    return { detector: await createDetector(FALLBACK_DETECTOR), owned: true };
+  }
 }
 
 async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mirrorAverage?: boolean }> {
@@ -195,7 +205,7 @@ function argmax(values: ArrayLike<number>): number {
 /**
  * Builds a pipeline: detector + featuriser (a CNN from `@fer/cnn`, or an embedder) + head. With no options it uses
  * the `fast` preset: the CNN `@fer/cnn` ships, the shipped fast head (or the CNN's own classifier while none is
- * shipped), and the Tiny face detector. `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
+ * shipped), and the YuNet face detector (SSD MobileNet v1 without onnxruntime-node). `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
  * A head file marked `mirrorAverage` (as the shipped fast head is when it was chosen that way) classifies each face
  * together with its mirror image; `{ mirrorAverage }` overrides it.
  * @throws {PipelineError} `no-model`, `head-mismatch`, `preset-unavailable` or `bad-option`.

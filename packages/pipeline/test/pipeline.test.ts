@@ -51,7 +51,7 @@ describe("analyze", () => {
     // The three faces are side by side: their centres spread across the photo.
     const centres = r.faces.map((f) => f.box.x + f.box.width / 2).sort((a, b) => a - b);
     expect(centres[2]! - centres[0]!).toBeGreaterThan(200);
-    expect(r.models).toMatchObject({ detector: "tiny-face", head: expect.stringContaining("cnn-output") });
+    expect(r.models).toMatchObject({ detector: "yunet", head: expect.stringContaining("cnn-output") });
     // onnxruntime-node is installed in this repository, so the detector and the CNN run on it.
     expect(r.models.engines).toEqual({ detector: "onnxruntime", featuriser: "onnxruntime" });
   });
@@ -251,7 +251,7 @@ describe("presets", () => {
     try {
       const p = await createPipeline();
       expect(p.models.preset).toBe("fast");
-      expect(p.models.detector).toBe("tiny-face");
+      expect(p.models.detector).toBe("yunet");
       expect(p.featuriser.kind).toBe("cnn");
       expect((await p.analyze(PHOTOS.apollo)).faces).toHaveLength(3);
       p.dispose();

@@ -99,8 +99,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       entries.push(toJsonEntry(r));
       if (!values.json) {
         const faces = r.faces.map((f) => `${f.emotion} ${(f.confidence * 100).toFixed(0)}% at ${f.box.x},${f.box.y} ${f.box.width}x${f.box.height}`);
-        process.stdout.write(`${r.file}: ${r.faces.length} face${r.faces.length === 1 ? "" : "s"}${faces.length ? `: ${faces.join("; ")}` : ""}\n`);
-      }
+        process.stdout.write(
+          r.faces.length === 0 ? `no face found in ${r.file}\n` : `${r.file}: ${r.faces.length} face${r.faces.length === 1 ? "" : "s"}: ${faces.join("; ")}\n`,
+        );
+      } else if (r.faces.length === 0) process.stderr.write(`fer analyze: no face found in ${r.file}\n`);
       if (values.out !== undefined && item.image !== undefined) {
         const name = uniqueName(path.basename(r.file, path.extname(r.file)), ext, taken);
         await saveImageAs(annotate(item.image, r.faces), path.join(values.out, name));

@@ -1,6 +1,6 @@
 import { isDetectorName, listDetectors, type DetectorName } from "@fer/face-detect";
 import { MIN_MARGIN } from "@fer/preprocess";
-import { isPresetName } from "../defaults.js";
+import { DEFAULT_DETECTOR, isPresetName } from "../defaults.js";
 import type { PipelineOptions } from "../pipeline.js";
 
 /** The parseArgs option specs every pipeline-building command shares. */
@@ -18,7 +18,7 @@ export const PIPELINE_FLAGS = {
 
 /** Help lines of {@link PIPELINE_FLAGS}. */
 export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CNN features + fast head; accurate: pretrained face-network embeddings + SVM
-  --detector NAME         ${listDetectors().map((d) => d.name).join(" | ")} (default tiny-face)
+  --detector NAME         ${listDetectors().map((d) => d.name).join(" | ")} (default ${DEFAULT_DETECTOR})
   --head FILE             a saved head (head.toJSON() as JSON, e.g. from fer fit-head) to swap in
   --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
   --layer dense1|dense2   the CNN layer a swapped head reads (default: the head file's, else dense1)
