@@ -42,11 +42,13 @@ export interface FaceFrame {
 /**
  * The square {@link frameFace} cuts for a face `box` (and its eyes, when aligning) in an image of `imageWidth` x
  * `imageHeight`. Not aligned: {@link expandBox}'s square (shifted, and if needed shrunk, to lie inside the image).
- * Aligned: the square of the same side centred on the box, turned to the eye line, then shifted by as little as
- * possible so that its corners lie inside the image (not shifted along an axis where the turned square is larger than
- * the image; samples outside repeat the border pixels).
+ * Aligned: the square of the same side centred on the box and turned to the eye line; it is not shifted at the image
+ * borders (that would move the face off-centre in its crop): samples outside the image repeat the border pixels.
  */
 export function faceFrame(box: Box, imageWidth: number, imageHeight: number, options: FaceFrameOptions = {}): FaceFrame {
+  if (![box.x, box.y, box.width, box.height].every(Number.isFinite) || box.width <= 0 || box.height <= 0) {
+    throw new RangeError(`frameFace: bad box ${JSON.stringify(box)}`);
+  }
   const margin = options.margin ?? 0;
   const eyes = options.align ? options.eyes : undefined;
   checkMargin(margin);
@@ -59,15 +61,7 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, opt
   if (![lx, ly, rx, ry].every(Number.isFinite)) throw new RangeError(`frameFace: bad eyes ${JSON.stringify(eyes)}`);
   const angle = lx === rx && ly === ry ? 0 : Math.atan2(ry - ly, rx - lx);
   const side = Math.max(1, Math.round(Math.max(box.width, box.height) * (1 + 2 * margin)));
-  // Half the extent of the turned square along x and y.
-  const half = (side / 2) * (Math.abs(Math.cos(angle)) + Math.abs(Math.sin(angle)));
-  const inside = (c: number, size: number) => (2 * half > size ? c : Math.min(Math.max(c, half), size - half));
-  return {
-    cx: inside(box.x + box.width / 2, imageWidth),
-    cy: inside(box.y + box.height / 2, imageHeight),
-    side,
-    angle,
-  };
+  return { cx: box.x + box.width / 2, cy: box.y + box.height / 2, side, angle };
 }
 
 function checkMargin(margin: number): void {
