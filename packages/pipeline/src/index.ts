@@ -15,7 +15,7 @@ export {
   type BatchItem,
   type BatchOptions,
 } from "./pipeline.js";
-export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, defaultCnnDir, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
+export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, defaultCnnDir, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
@@ -27,3 +27,27 @@ export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./re
 export { Canvas, type Rgb } from "./draw/canvas.js";
 export { textWidth, textHeight } from "./draw/font.js";
 export { packageDir, repoRoot, sharedDir, examplePhotosDir } from "./paths.js";
+export {
+  BACKGROUND_KINDS,
+  portraitSpec,
+  renderPortrait,
+  boxIou,
+  type BackgroundKind,
+  type BackgroundPhoto,
+  type PortraitOptions,
+  type PortraitSpec,
+  type SyntheticPortrait,
+} from "./synth/portraits.js";
+export {
+  evaluateSyntheticPortraits,
+  matchFace,
+  describeFraming,
+  SCALE_BUCKETS,
+  ANGLE_BUCKETS,
+  type FramingConfig,
+  type SynthEvalOptions,
+  type SynthEvalResult,
+  type DetectionSummary,
+  type DetectorOutcome,
+  type FramingAccuracy,
+} from "./synth/evaluate.js";

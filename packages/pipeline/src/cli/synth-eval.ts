@@ -42,7 +42,7 @@ ${PIPELINE_FLAGS_HELP}
   --sheet FILE            write a contact sheet PNG of the first --sheet-count portraits with the face box (green),
                           the --sheet-detector's box (red) and eyes, its crop at its default framing, and the original
   --sheet-count N         (default 16)
-  --sheet-detector NAME   (default: the first of --detectors)
+  --sheet-detector NAME   (default: yunet if measured, else the first of --detectors)
 A pseudo-detector "truth" (the true face square and eye line) is measured too: the cost of the rendering itself.
   --json FILE             write the full result as JSON`;
 
@@ -162,7 +162,7 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     const aligns = list(values.aligns);
     for (const a of aligns) if (a !== "off" && a !== "landmarks" && a !== "truth") throw new UsageError(`--aligns takes off, landmarks, truth; got "${a}"`);
     const framings: FramingConfig[] = aligns.flatMap((align) => margins.map((margin) => ({ margin, align: align as FramingConfig["align"] })));
-    const sheetDetector = values["sheet-detector"] ?? names[0];
+    const sheetDetector = values["sheet-detector"] ?? (names.includes("yunet") ? "yunet" : names[0]);
 
     // The faces: the CNN's own held-out validation images of FER2013 train, recomputed from its card.
     const cnnDir = values.cnn !== undefined ? path.resolve(values.cnn) : (await findDefaultCnn()).dir;
