@@ -47,8 +47,8 @@ const DETECTORS: readonly DetectorInfo[] = [
   {
     name: "yunet",
     kind: "dnn",
-    description: "YuNet (libfacedetection): boxes and 5 landmarks; 640 px pass plus a padded 160 px pass for close-ups; needs onnxruntime-node",
-    model: "yunet_s_dynamic.onnx from libfacedetection.train, shipped in this package (Apache-2.0, models/yunet/LICENSE)",
+    description: "YuNet (libfacedetection): boxes and 5 landmarks; 512 px pass plus a padded 160 px pass for close-ups; needs onnxruntime-node",
+    model: "yunet_n_dynamic.onnx from libfacedetection.train, shipped in this package (Apache-2.0, models/yunet/LICENSE)",
   },
   {
     name: "ultraface",
