@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createProgressBar } from "@fer/cnn";
 import type { FaceDataset } from "@fer/preprocess";
-import { defaultCacheDir } from "@fer/preprocess/node";
+import { defaultCacheDir, writeFileAtomic } from "@fer/preprocess/node";
 import type { Embedder } from "./embedder.js";
 import { EmbeddingError } from "./errors.js";
 import { grayFacesView } from "./face-tensor.js";
@@ -71,12 +71,6 @@ function chunkFile(folder: string, c: number): string {
   return path.join(folder, `chunk-${String(c).padStart(6, "0")}.f32`);
 }
 
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
-
 /** Opens (or creates) the cache folder of one layer and loads every complete chunk into `out`. */
 async function openLayerCache(
   root: string | undefined,
@@ -108,7 +102,7 @@ async function openLayerCache(
       throw new EmbeddingError("bad-cache", `${metaFile} describes other data than requested; delete ${folder}`, metaFile);
     }
   } else {
-    await writeAtomic(metaFile, JSON.stringify(meta));
+    await writeFileAtomic(metaFile, JSON.stringify(meta));
   }
   for (let c = 0; c < nChunks; c++) {
     const file = chunkFile(folder, c);
@@ -169,7 +163,7 @@ export async function embedDataset(embedder: Embedder, dataset: FaceDataset, opt
     for (const lc of caches) {
       if (lc.folder === undefined || lc.done[c]) continue;
       const bytes = new Uint8Array(lc.out.buffer, start * lc.dim * 4, rows * lc.dim * 4);
-      await writeAtomic(chunkFile(lc.folder, c), bytes);
+      await writeFileAtomic(chunkFile(lc.folder, c), bytes);
       lc.done[c] = 1;
     }
   }

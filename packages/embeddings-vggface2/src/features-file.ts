@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writeFilesAtomically } from "@fer/preprocess/node";
 import path from "node:path";
 import type { EmbeddedDataset } from "./dataset-embedding.js";
 
@@ -26,13 +27,9 @@ export async function writeEmbeddingFeatures(base: string, emb: EmbeddedDataset,
     source,
   };
   const d = emb.features.data;
-  for (const [file, data] of [
-    [bin, new Uint8Array(d.buffer, d.byteOffset, d.byteLength)],
-    [json, JSON.stringify(header)],
-  ] as const) {
-    const tmp = `${file}.tmp-${process.pid}`;
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  }
+  await writeFilesAtomically([
+    { path: bin, data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) },
+    { path: json, data: JSON.stringify(header) },
+  ]);
   return { json, bin };
 }

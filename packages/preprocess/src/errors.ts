@@ -16,7 +16,11 @@ export type FerImageErrorKind =
   /** The file could not be read (missing, permissions, is a folder...). */
   | "unreadable-file"
   /** The image decoded but its geometry or channel layout is not usable. */
-  | "bad-geometry";
+  | "bad-geometry"
+  /** The path names a folder, a FIFO, a device or a socket, not a regular file (nothing is read from it). */
+  | "not-a-file"
+  /** The file is larger than the maximum input size, or its header announces more pixels than the pixel limit. */
+  | "too-large";
 
 /** Why a dataset (or one of its entries) could not be loaded. */
 export type FerDatasetErrorKind =
@@ -88,6 +92,10 @@ function describeImageErrorKind(kind: FerImageErrorKind): string {
       return "cannot read file";
     case "bad-geometry":
       return "unusable image geometry";
+    case "not-a-file":
+      return "not a regular file";
+    case "too-large":
+      return "too large";
   }
 }
 

@@ -28,4 +28,5 @@ export {
   type UnhelpfulOptions,
   type FaceStats,
 } from "./unhelpful.js";
-export { decodeBaselineGrayJpeg } from "./jpeg-gray.js";
+export { decodeBaselineGrayJpeg, type GrayJpegOptions } from "./jpeg-gray.js";
+export { DEFAULT_MAX_PIXELS, DEFAULT_MAX_INPUT_BYTES } from "./limits.js";

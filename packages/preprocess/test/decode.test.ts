@@ -98,7 +98,7 @@ describe("decodeImage", () => {
       await expectImageError(decodeImage(file), kind, file);
     }
     await expectImageError(decodeImage(path.join(dir, "missing.png")), "unreadable-file", path.join(dir, "missing.png"));
-    await expectImageError(decodeImage(dir), "unreadable-file", dir);
+    await expectImageError(decodeImage(dir), "not-a-file", dir);
     await expectImageError(decodeImage(Buffer.from("nope"), { file: "upload-1" }), "not-an-image", "upload-1");
   });
 });

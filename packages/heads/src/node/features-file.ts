@@ -3,7 +3,7 @@ import path from "node:path";
 import { HeadError } from "../core/errors.js";
 import { checkClasses } from "../core/labels.js";
 import { assertFinite, type FeatureMatrix } from "../core/matrix.js";
-import { writeFilesAtomically } from "./atomic-write.js";
+import { writeFilesAtomically } from "@fer/preprocess/node";
 
 /** Version of the features-file format written by {@link writeFeatures}. */
 export const FEATURES_FORMAT_VERSION = 1;

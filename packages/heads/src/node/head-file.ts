@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { HeadError } from "../core/errors.js";
 import type { Head } from "../core/head.js";
 import { headFromJSON } from "../registry.js";
-import { writeFilesAtomically } from "./atomic-write.js";
+import { writeFilesAtomically } from "@fer/preprocess/node";
 import { isFeaturiserId, type FeaturiserId } from "./features-file.js";
 
 /** Options of {@link saveHead}. */

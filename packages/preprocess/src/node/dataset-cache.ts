@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import type { FaceDataset } from "../dataset.js";
 import { FerDatasetError, FerImageError, type FerDatasetErrorKind, type FerImageErrorKind } from "../errors.js";
+import { writeFileAtomic } from "./atomic-write.js";
 import type { DatasetProblem } from "./problems.js";
 
 const MAGIC = "FERDSC01";
@@ -47,10 +47,7 @@ export async function writeDatasetCache(file: string, key: string, dataset: Face
   const pre = Buffer.alloc(12);
   pre.write(MAGIC, 0, "latin1");
   pre.writeUInt32LE(json.length, 8);
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, Buffer.concat([pre, json, dataset.labels.subarray(0, dataset.count), dataset.pixels.subarray(0, dataset.count * dataset.size * dataset.size)]));
-  await rename(tmp, file);
+  await writeFileAtomic(file, Buffer.concat([pre, json, dataset.labels.subarray(0, dataset.count), dataset.pixels.subarray(0, dataset.count * dataset.size * dataset.size)]));
 }
 
 /**

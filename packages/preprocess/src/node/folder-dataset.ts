@@ -9,7 +9,7 @@ import { decodeBaselineGrayJpeg } from "../jpeg-gray.js";
 import { resize } from "../resize.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { hashString, readDatasetCache, writeDatasetCache } from "./dataset-cache.js";
-import { decodeImage, readImageFile } from "./decode.js";
+import { decodeImage, readImageFile, resolveInputLimits, type InputLimits } from "./decode.js";
 import type { DatasetProblem } from "./problems.js";
 
 /** File extensions (lower case) {@link loadFolderDataset} decodes; other files in class folders are reported as problems. */
@@ -19,7 +19,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = [".jpg", ".jpeg", ".png", ".w
 const LOADER_VERSION = "folder-loader-1";
 
 /** Options of {@link loadFolderDataset}. */
-export interface LoadFolderOptions {
+export interface LoadFolderOptions extends InputLimits {
   /** Side of the stored faces; images of another size are converted to gray and area-resized. Default 48. */
   size?: number;
   /**
@@ -66,7 +66,7 @@ function listDir(dir: string): Dirent[] {
 }
 
 /** Lists `<root>/<class>/*` in canonical class order, with sizes and mtimes; non-image files become problems. */
-function listEntries(root: string, allowed: readonly string[]): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
+function listEntries(root: string, allowed: readonly string[], maxBytes: number): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
   const dirs = listDir(root).filter((d) => !d.name.startsWith("."));
   const present = new Set<string>();
   for (const d of dirs) {
@@ -110,6 +110,15 @@ function listEntries(root: string, allowed: readonly string[]): { classes: strin
         problems.push({ file: abs, error: new FerImageError("unreadable-file", abs, (err as NodeJS.ErrnoException).code, { cause: err }) });
         continue;
       }
+      // Only regular files are read: a FIFO would block the load forever, a device would never end.
+      if (!st.isFile()) {
+        problems.push({ file: abs, error: new FerImageError("not-a-file", abs, "a FIFO, device or socket; nothing was read") });
+        continue;
+      }
+      if (st.size > maxBytes) {
+        problems.push({ file: abs, error: new FerImageError("too-large", abs, `${st.size} bytes, over the maximum input size of ${maxBytes} bytes`) });
+        continue;
+      }
       entries.push({ rel, abs, label, bytes: st.size, mtimeMs: st.mtimeMs });
     }
   });
@@ -136,8 +145,8 @@ function readSmallFile(file: string): Buffer {
 }
 
 /** Decodes one file to a `size` x `size` gray face (gray with BT.601 weights, area resize if needed). */
-export async function decodeFaceFile(file: string, size: number): Promise<Uint8Array> {
-  return toFace(await decodeImage(await readImageFile(file), { file }), size);
+export async function decodeFaceFile(file: string, size: number, limits: InputLimits = {}): Promise<Uint8Array> {
+  return toFace(await decodeImage(await readImageFile(file, limits), { ...limits, file }), size);
 }
 
 /**
@@ -153,7 +162,8 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const allowed = options.classes ?? EMOTIONS;
   const absRoot = path.resolve(root);
-  const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed);
+  const limits = resolveInputLimits(options);
+  const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed, limits.maxBytes);
 
   let cacheFile: string | undefined;
   let cacheError: Error | undefined;
@@ -190,8 +200,8 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
       try {
         const buf = readSmallFile(e.abs);
         // Baseline gray JPEGs (all of FER2013) decode synchronously; everything else goes through sharp.
-        const fast = buf[0] === 0xff && buf[1] === 0xd8 ? decodeBaselineGrayJpeg(buf) : undefined;
-        pixels.set(toFace(fast ?? (await decodeImage(buf, { file: e.abs })), size), i * n);
+        const fast = buf[0] === 0xff && buf[1] === 0xd8 ? decodeBaselineGrayJpeg(buf, { maxPixels: limits.maxPixels, file: e.abs }) : undefined;
+        pixels.set(toFace(fast ?? (await decodeImage(buf, { file: e.abs, maxPixels: limits.maxPixels })), size), i * n);
         ok[i] = 1;
       } catch (err) {
         const error = err instanceof FerImageError ? err : new FerImageError("truncated", e.abs, String(err), { cause: err });
