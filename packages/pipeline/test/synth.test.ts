@@ -1,5 +1,7 @@
 import { frameFace, prepareFaceBytes, type GrayImage, type Image } from "@fer/preprocess";
-import { describe, expect, it } from "vitest";
+import type { Detection, FaceDetector } from "@fer/face-detect";
+import { describe, expect, inject, it } from "vitest";
+import { createPipeline } from "../src/index.js";
 import { matchFace } from "../src/synth/evaluate.js";
 import { BACKGROUND_KINDS, portraitSpec, renderPortrait, type BackgroundPhoto } from "../src/synth/portraits.js";
 import { ferSlice } from "./helpers.js";
@@ -95,5 +97,31 @@ describe("synthetic portraits", async () => {
     expect(falseBoxes).toBe(2);
     expect(matchFace([found[0]!], face)).toEqual({ falseBoxes: 1 });
     expect(matchFace([], face)).toEqual({ falseBoxes: 0 });
+  });
+
+  it("the pipeline frames detected faces with frameFace: margin, and alignment by the detection's landmarks", async () => {
+    const spec = portraitSpec(4, { seed: 5, scale: [0.4, 0.6], backgrounds: ["plain"] });
+    const p = await renderPortrait(spec, face(4));
+    const t = (spec.angle * Math.PI) / 180;
+    const cx = p.faceBox.x + p.faceBox.width / 2;
+    const cy = p.faceBox.y + p.faceBox.height / 2;
+    const eyes = { leftEye: [cx - 20 * Math.cos(t), cy - 20 * Math.sin(t)] as [number, number], rightEye: [cx + 20 * Math.cos(t), cy + 20 * Math.sin(t)] as [number, number] };
+    const box = { x: Math.round(p.faceBox.x), y: Math.round(p.faceBox.y), width: p.faceBox.width, height: p.faceBox.height };
+    const detection: Detection = { ...box, score: 0.9, landmarks: { ...eyes, nose: [cx, cy], mouthLeft: [cx, cy], mouthRight: [cx, cy] } };
+    const detector: FaceDetector = { name: "yunet", detect: async () => [detection], dispose: () => {} };
+    const cnn = inject("tinyCnnDir");
+    await expect(createPipeline({ cnn, margin: -0.3 })).rejects.toThrow(/margin/);
+    await expect(createPipeline({ cnn, align: "yes" as never })).rejects.toThrow(/align/);
+    for (const align of [true, false]) {
+      const pipeline = await createPipeline({ cnn, detector, margin: 0.1, align, mirrorAverage: false });
+      try {
+        expect([pipeline.margin, pipeline.align]).toEqual([0.1, align]);
+        const [analysed] = (await pipeline.analyzeImage(p.image)).faces;
+        const [direct] = await pipeline.classifyFaces([frameFace(p.image, box, { margin: 0.1, align, eyes })]);
+        expect(analysed!.scores).toEqual(direct!.scores);
+      } finally {
+        pipeline.dispose();
+      }
+    }
   });
 });
