@@ -23,8 +23,8 @@ export interface YunetOptions extends Omit<CommonDetectorOptions, "maxSide"> {
   /** At most this many faces per image. Default 200. */
   maxResults?: number;
   /**
-   * Longer side of the main pass's network input (the photo is scaled to it, up or down, and padded to multiples of
-   * 32). Default 512 (as much recall on faces of at least 40 px as 640 on the WIDER FACE sample, for two thirds of
+   * Longer side of the main pass's network input (the photo is scaled to it, down or at most 2x up, and padded to
+   * multiples of 32). Default 512 (as much recall on faces of at least 40 px as 640 on the WIDER FACE sample, for two thirds of
    * the time; README). Larger finds smaller faces, slower (cost grows with its square).
    */
   inputSize?: number;
@@ -54,6 +54,12 @@ const DIVISOR = 32;
  * false.
  */
 const CLOSE_UP_MIN_FACE = 0.2;
+
+/**
+ * The main pass enlarges a small photo at most this much: enlarging adds no detail, and a 48x48 noise image blown up
+ * 10x gave a false face. (Faces that fill a small photo are the close-up pass's.)
+ */
+const MAX_UPSCALE = 2;
 
 /** A raw detection with its landmarks, in input pixels. */
 type RawFace = Detection & { landmarks: FaceLandmarks };
@@ -160,7 +166,7 @@ class YunetDetector implements FaceDetector {
 
   /** The passes run on a `width` x `height` photo: the main one, then the close-up one (when on). */
   passes(width: number, height: number): NetworkPlacement[] {
-    const out = [yunetPlacement(width, height, this.opts.inputSize, 0)];
+    const out = [yunetPlacement(width, height, Math.min(this.opts.inputSize, MAX_UPSCALE * Math.max(width, height)), 0)];
     if (this.opts.closeUpSize > 0) out.push(yunetPlacement(width, height, this.opts.closeUpSize, this.opts.closeUpPad));
     return out;
   }

@@ -160,6 +160,6 @@ describe("tiny-face", () => {
   });
 
   test("listDetectors names every detector createDetector accepts", async () => {
-    expect(listDetectors().map((d) => d.name)).toEqual(["haar", "ssd-mobilenet-v1", "tiny-face"]);
+    expect(listDetectors().map((d) => d.name)).toEqual(["haar", "ssd-mobilenet-v1", "tiny-face", "yunet", "ultraface"]);
   });
 });

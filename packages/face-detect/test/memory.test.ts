@@ -74,4 +74,26 @@ describe("no memory growth across 500 detections", () => {
       }
     }
   });
+
+  test("yunet and ultraface (ONNX files on onnxruntime): resident memory and tfjs tensors stay flat", async () => {
+    const photo = await loadPhoto("apollo11_crew.jpg");
+    // yunet: a 128 px main pass and the 64 px close-up pass (256 KB of inputs and outputs per call); ultraface: its
+    // fixed 320x240 input (920 KB). A leaked buffer per call would add 100+ MB over 500 calls.
+    for (const [name, options] of [["yunet", { inputSize: 128, closeUpSize: 64, threads: 1 }], ["ultraface", { threads: 1 }]] as const) {
+      const d = await createDetector(name, options);
+      try {
+        expect((await d.detect(photo)).length, name).toBeGreaterThan(0);
+        for (let i = 0; i < 50; i++) await d.detect(photo);
+        const rss = process.memoryUsage().rss;
+        const tensors = tf.memory().numTensors;
+        for (let i = 0; i < RUNS; i++) await d.detect(photo);
+        const grownMb = (process.memoryUsage().rss - rss) / 2 ** 20;
+        console.log(`onnxruntime ${name}: resident memory grew ${grownMb.toFixed(1)} MB over ${RUNS} detections`);
+        expect(grownMb, name).toBeLessThan(30);
+        expect(tf.memory().numTensors, name).toBe(tensors);
+      } finally {
+        d.dispose();
+      }
+    }
+  });
 });
