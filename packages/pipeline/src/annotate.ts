@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { Box, Image } from "@fer/preprocess";
-import { encodeImage } from "@fer/preprocess/node";
-import { writeFile } from "node:fs/promises";
+import { encodeImage, writeFileAtomic } from "@fer/preprocess/node";
 import { Canvas, type Rgb } from "./draw/canvas.js";
 import { textHeight, textWidth } from "./draw/font.js";
 import { PipelineError } from "./errors.js";
@@ -81,12 +80,13 @@ export function annotate(image: Image, faces: readonly AnnotatedFace[], options:
 }
 
 /**
- * Encodes an image as PNG or JPEG and writes it to `file`. The format follows `format`, else the extension
- * (`.png`, `.jpg`/`.jpeg`); any other extension is refused.
+ * Encodes an image as PNG or JPEG and writes it to `file` through a temporary file in the same folder and a rename:
+ * `file` is complete or absent, never half-written, and a symlink at `file` is replaced, not written through.
+ * The format follows `format`, else the extension (`.png`, `.jpg`/`.jpeg`); any other extension is refused.
  */
 export async function saveImageAs(image: Image, file: string, format?: "png" | "jpeg"): Promise<void> {
   const ext = path.extname(file).toLowerCase();
   const fmt = format ?? (ext === ".png" ? "png" : ext === ".jpg" || ext === ".jpeg" ? "jpeg" : undefined);
   if (fmt === undefined) throw new PipelineError("bad-option", `cannot tell the image format of ${file}: use .png, .jpg or .jpeg`);
-  await writeFile(file, await encodeImage(image, fmt));
+  await writeFileAtomic(file, await encodeImage(image, fmt));
 }

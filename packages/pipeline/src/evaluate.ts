@@ -138,11 +138,20 @@ async function evaluatePhotos(pipeline: Pipeline, root: string, options: Evaluat
 /**
  * Evaluates a pipeline on a labelled folder `<root>/<class>/*` (any subset of the seven classes): accuracy, macro-F1,
  * per-class precision/recall/F1, confusion matrix over the pipeline's classes, and time per face.
+ * @throws {FerDatasetError} `empty-dataset` when no image could be scored (all unreadable): there is no accuracy to give.
  */
 export async function evaluateFolder(pipeline: Pipeline, root: string, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const abs = path.resolve(root);
   const detect = options.detect ?? false;
   const run = detect ? await evaluatePhotos(pipeline, abs, options) : await evaluateCrops(pipeline, abs, options);
+  if (run.actual.length === 0) {
+    const first = run.problems[0];
+    throw new FerDatasetError(
+      "empty-dataset",
+      abs,
+      `none of its ${run.problems.length} images could be scored${first !== undefined ? `; the first: ${first.error}` : ""}: an evaluation of nothing has no accuracy, fix or replace the files`,
+    );
+  }
   const m = classificationMetrics(pipeline.classes, run.actual, run.predicted);
   return {
     images: run.actual.length,

@@ -19,7 +19,7 @@ export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MAR
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
-export { loadInput, expandImagePaths, mapBounded, isImage, type ImageInput } from "./input.js";
+export { loadInput, expandImagePaths, expandImageInputs, mapBounded, isImage, checkImage, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
 export { evaluateFolder, type EvaluateOptions, type EvaluationResult } from "./evaluate.js";
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
 export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";

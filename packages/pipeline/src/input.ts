@@ -1,11 +1,39 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { assertImage, type Image } from "@fer/preprocess";
+import { assertImage, FerDatasetError, FerImageError, type Image } from "@fer/preprocess";
 import { decodeImage, IMAGE_EXTENSIONS } from "@fer/preprocess/node";
 import { PipelineError } from "./errors.js";
 
 /** What `analyze` accepts: a file path, the encoded bytes of an image, or a decoded {@link Image}. */
 export type ImageInput = string | Buffer | Uint8Array | Image;
+
+/**
+ * A path found while expanding folders that cannot be analysed: a sub-folder that cannot be listed, or a FIFO, device
+ * or socket with an image name. {@link Pipeline.analyzeEach} turns it into an item with this error; nothing is read from it.
+ */
+export class UnreadableInput {
+  constructor(
+    /** The path. */
+    readonly file: string,
+    /** Why it cannot be analysed (`unreadable-folder`, or `not-a-file`). */
+    readonly error: FerDatasetError | FerImageError,
+  ) {}
+}
+
+/** What the batch calls take: inputs, and the paths folder expansion could not read. */
+export type BatchInput = ImageInput | UnreadableInput;
+
+/**
+ * Checks a decoded {@link Image} given by the caller.
+ * @throws {PipelineError} `bad-input`, naming what is wrong with it.
+ */
+export function checkImage(image: Image, file = "<image>"): void {
+  try {
+    assertImage(image, file);
+  } catch (e) {
+    throw new PipelineError("bad-input", `${(e as Error).message}: pass an Image {width, height, channels: 1 | 3 | 4, data: Uint8Array of width x height x channels bytes}`, { cause: e });
+  }
+}
 
 /** Whether `x` looks like a decoded {@link Image} (as opposed to a path or encoded bytes). */
 export function isImage(x: unknown): x is Image {
@@ -13,8 +41,9 @@ export function isImage(x: unknown): x is Image {
 }
 
 /** A short name for an input in results and error messages: the path, or `<buffer>` / `<image>`. */
-export function inputLabel(input: ImageInput): string {
+export function inputLabel(input: BatchInput): string {
   if (typeof input === "string") return input;
+  if (input instanceof UnreadableInput) return input.file;
   return input instanceof Uint8Array ? "<buffer>" : "<image>";
 }
 
@@ -26,7 +55,7 @@ export async function loadInput(input: ImageInput): Promise<Image> {
   if (typeof input === "string") return decodeImage(input);
   if (input instanceof Uint8Array) return decodeImage(input);
   if (isImage(input)) {
-    assertImage(input);
+    checkImage(input);
     return input;
   }
   throw new PipelineError("bad-input", "analyze() takes a file path, a Buffer/Uint8Array of an encoded image, or an Image {width, height, channels, data}");
@@ -39,11 +68,30 @@ export function hasImageExtension(file: string): boolean {
 
 /**
  * Expands paths to image files: a folder becomes its image files (recursively, sorted by path, hidden entries
- * skipped); a file is kept as it is (even without an image extension, so that it is reported if unreadable).
- * A path that does not exist is kept too, to be reported as unreadable by the caller.
+ * skipped; symlinks to files followed, to folders not); a file is kept as it is (even without an image extension, so
+ * that it is reported if unreadable). A path that does not exist is kept too, to be reported as unreadable by the
+ * reader. Only regular files are listed to be read: a sub-folder that cannot be listed, and a FIFO, device or socket
+ * with an image name, become an {@link UnreadableInput} in its place, and the expansion goes on.
  */
-export async function expandImagePaths(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
+export async function expandImageInputs(paths: readonly string[]): Promise<Array<string | UnreadableInput>> {
+  const out: Array<string | UnreadableInput> = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith("."));
+    } catch (cause) {
+      out.push(new UnreadableInput(dir, new FerDatasetError("unreadable-folder", dir, (cause as NodeJS.ErrnoException).code ?? String(cause), { cause })));
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (!hasImageExtension(e.name)) continue;
+      else if (e.isFile() || e.isSymbolicLink()) out.push(full); // a link is followed by the reader, which refuses a non-file
+      else out.push(new UnreadableInput(full, new FerImageError("not-a-file", full, "a FIFO, device or socket; nothing was read")));
+    }
+  };
   for (const p of paths) {
     let isDir = false;
     try {
@@ -51,22 +99,18 @@ export async function expandImagePaths(paths: readonly string[]): Promise<string
     } catch {
       isDir = false;
     }
-    if (!isDir) {
-      out.push(p);
-      continue;
-    }
-    const walk = async (dir: string): Promise<void> => {
-      const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith("."));
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const e of entries) {
-        const full = path.join(dir, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (hasImageExtension(e.name)) out.push(full);
-      }
-    };
-    await walk(p);
+    if (isDir) await walk(p);
+    else out.push(p);
   }
   return out;
+}
+
+/**
+ * {@link expandImageInputs} as plain paths: the unreadable sub-folders and special files are kept as their paths,
+ * so that reading them reports them.
+ */
+export async function expandImagePaths(paths: readonly string[]): Promise<string[]> {
+  return (await expandImageInputs(paths)).map((p) => (typeof p === "string" ? p : p.file));
 }
 
 /**

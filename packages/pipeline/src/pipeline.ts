@@ -22,7 +22,7 @@ import {
 import { PipelineError } from "./errors.js";
 import { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
-import { expandImagePaths, inputLabel, loadInput, mapBounded, type ImageInput } from "./input.js";
+import { checkImage, expandImageInputs, inputLabel, loadInput, mapBounded, UnreadableInput, type BatchInput, type ImageInput } from "./input.js";
 
 /** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
 export interface PipelineOptions {
@@ -142,12 +142,17 @@ export interface Pipeline {
   /** {@link Pipeline.analyze} on a decoded image, returning the result only. */
   analyzeImage(image: Image, file?: string): Promise<AnalysisResult>;
   /**
-   * Analyses many inputs (paths of files or folders, buffers, images) with bounded concurrency, yielding one item per
-   * image in input order; an input that fails becomes an item with `error` and the rest go on.
+   * Analyses many inputs (paths of files, buffers, images) with bounded concurrency, yielding one item per
+   * image in input order; an input that fails (or an {@link UnreadableInput} from folder expansion) becomes an item
+   * with `error` and the rest go on. The inputs are pulled only as they are taken, so an iterable that stops ends the
+   * batch after the ones in flight.
    */
-  analyzeEach(inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem>;
-  /** {@link Pipeline.analyzeEach} collected into an array; folders are expanded to their image files. */
-  analyzeBatch(inputs: readonly ImageInput[], options?: BatchOptions): Promise<BatchItem[]>;
+  analyzeEach(inputs: Iterable<BatchInput> | AsyncIterable<BatchInput>, options?: BatchOptions): AsyncGenerator<BatchItem>;
+  /**
+   * {@link Pipeline.analyzeEach} collected into an array; folders are expanded to their image files (a sub-folder
+   * that cannot be listed, or a FIFO or device, becomes an item with `error`, and the rest go on).
+   */
+  analyzeBatch(inputs: readonly BatchInput[], options?: BatchOptions): Promise<BatchItem[]>;
   /** Classifies face crops that are already cut out (any size; each is preprocessed like at training). */
   classifyFaces(faces: readonly Image[]): Promise<FaceScores[]>;
   /** Classifies `count` square gray faces of side `featuriser.faceSize` stored back to back (a FER2013-style block). */
@@ -361,6 +366,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     };
     const analyzeImage = async (image: Image, file = "<image>"): Promise<AnalysisResult> => {
       check();
+      checkImage(image, file);
       const found: Detection[] = (await detector.detect(image)).filter((d) => Math.min(d.width, d.height) >= minFaceSize);
       const crops = found.map((d) => frameFace(image, d, { margin, align, ...(d.landmarks !== undefined ? { eyes: d.landmarks } : {}) }));
       const scored = await classifyFaces(crops);
@@ -376,9 +382,10 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       });
       return { file, width: image.width, height: image.height, faces, models };
     };
-    const analyzeEach = (inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>, batch: BatchOptions = {}): AsyncGenerator<BatchItem> =>
+    const analyzeEach = (inputs: Iterable<BatchInput> | AsyncIterable<BatchInput>, batch: BatchOptions = {}): AsyncGenerator<BatchItem> =>
       mapBounded(inputs, batch.concurrency ?? 2, async (input): Promise<BatchItem> => {
         const file = inputLabel(input);
+        if (input instanceof UnreadableInput) return { file, error: input.error };
         try {
           const image = await loadInput(input);
           const result = await analyzeImage(image, file);
@@ -404,9 +411,9 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       analyzeImage,
       analyzeEach,
       async analyzeBatch(inputs, batch = {}) {
-        const flat: ImageInput[] = [];
+        const flat: BatchInput[] = [];
         for (const i of inputs) {
-          if (typeof i === "string") flat.push(...(await expandImagePaths([i])));
+          if (typeof i === "string") flat.push(...(await expandImageInputs([i])));
           else flat.push(i);
         }
         const out: BatchItem[] = [];

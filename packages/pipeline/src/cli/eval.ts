@@ -56,10 +56,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     });
     bar?.finish();
     for (const p of result.problems) process.stderr.write(`fer eval: skipped ${p.file}: ${p.error}\n`);
-    if (values.report !== undefined) {
-      const written = await writeReport(result, path.resolve(values.report), { backend });
-      process.stderr.write(`report: ${written.markdown}\n`);
-    }
+    // The metrics are printed first: a report that cannot be written (full disk, read-only folder) loses nothing else.
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ ...result, backend }, null, 2)}\n`);
     } else {
@@ -68,6 +65,16 @@ export async function evalCommand(argv: string[]): Promise<number> {
           `${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
           `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; ${backend}\n`,
       );
+    }
+    if (values.report !== undefined) {
+      const dir = path.resolve(values.report);
+      try {
+        const written = await writeReport(result, dir, { backend });
+        process.stderr.write(`report: ${written.markdown}\n`);
+      } catch (e) {
+        process.stderr.write(`fer eval: cannot write the report into ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the metrics are above\n`);
+        return 1;
+      }
     }
     return 0;
   } catch (e) {

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { encodeImage } from "@fer/preprocess/node";
+import { encodeImage, writeFilesAtomically } from "@fer/preprocess/node";
 import type { EvaluationResult } from "../evaluate.js";
 import { drawConfusionHeatmap, drawCountsChart } from "./charts.js";
 
@@ -66,15 +65,19 @@ export function reportMarkdown(r: EvaluationResult, charts: { confusion: string;
   return lines.join("\n");
 }
 
-/** Writes `report.md`, `confusion-matrix.png` and `class-counts.png` into `dir` (created if needed); returns their paths. */
+/**
+ * Writes `report.md`, `confusion-matrix.png` and `class-counts.png` into `dir` (created if needed), each through a
+ * temporary file and a rename (a failed or interrupted write leaves no half-written file); returns their paths.
+ */
 export async function writeReport(r: EvaluationResult, dir: string, meta: { date?: string; backend?: string } = {}): Promise<{ markdown: string; confusion: string; counts: string }> {
-  await mkdir(dir, { recursive: true });
   const confusion = path.join(dir, "confusion-matrix.png");
   const counts = path.join(dir, "class-counts.png");
   const markdown = path.join(dir, "report.md");
-  await writeFile(confusion, await encodeImage(drawConfusionHeatmap(r.classes, r.confusion), "png"));
-  await writeFile(counts, await encodeImage(drawCountsChart(r.classes, r.actualCounts, r.predictedCounts), "png"));
   const md = reportMarkdown(r, { confusion: "confusion-matrix.png", counts: "class-counts.png" }, { date: meta.date ?? new Date().toISOString().slice(0, 10), ...(meta.backend ? { backend: meta.backend } : {}) });
-  await writeFile(markdown, md);
+  await writeFilesAtomically([
+    { path: confusion, data: await encodeImage(drawConfusionHeatmap(r.classes, r.confusion), "png") },
+    { path: counts, data: await encodeImage(drawCountsChart(r.classes, r.actualCounts, r.predictedCounts), "png") },
+    { path: markdown, data: md },
+  ]);
   return { markdown, confusion, counts };
 }
