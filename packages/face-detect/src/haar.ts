@@ -47,15 +47,24 @@ function loadClassifier(cv: OpenCv, bytes: Uint8Array, label: string): CvCascade
   const classifier = new cv.CascadeClassifier();
   countOpenCvObject(1);
   let ok = false;
+  let thrown: unknown;
   try {
     ok = classifier.load(name) && !classifier.empty();
+  } catch (e) {
+    // OpenCV.js throws a bare number (a C++ exception pointer) for a truncated or corrupt XML file.
+    thrown = e;
   } finally {
     cv.FS_unlink(`/${name}`);
   }
   if (!ok) {
     classifier.delete();
     countOpenCvObject(-1);
-    throw new FaceDetectError("model-load", `${label} is not a cascade OpenCV can load`);
+    const why = thrown === undefined ? "" : " (truncated or corrupt XML: OpenCV's parser failed on it)";
+    throw new FaceDetectError(
+      "model-load",
+      `${label} is not a cascade OpenCV can load${why}: give a complete haarcascade_*.xml from OpenCV's data/haarcascades, or leave the cascade option out for the shipped one`,
+      thrown === undefined ? undefined : { cause: thrown },
+    );
   }
   return classifier;
 }

@@ -113,6 +113,17 @@ describe("haar options and errors", () => {
     writeFileSync(broken, "<?xml version=\"1.0\"?><opencv_storage></opencv_storage>");
     await expect(createDetector("haar", { cascade: broken })).rejects.toMatchObject({ kind: "model-load" });
     await expect(createDetector("haar", { cascade: path.join(dir, "missing.xml") })).rejects.toMatchObject({ kind: "model-load" });
+    // A truncated cascade and garbage made OpenCV.js throw a bare number ("Error: 6570936"): a named, typed error now.
+    const truncated = path.join(dir, "truncated.xml");
+    writeFileSync(truncated, readFileSync(alt).subarray(0, 3000));
+    const garbage = path.join(dir, "garbage.xml");
+    writeFileSync(garbage, "garbage <<< not xml");
+    for (const file of [truncated, garbage]) {
+      const e = await createDetector("haar", { cascade: file }).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(FaceDetectError);
+      expect((e as FaceDetectError).kind).toBe("model-load");
+      expect((e as FaceDetectError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a cascade OpenCV can load \\(truncated or corrupt XML`));
+    }
   });
 
   test("bad options and bad images are typed errors; a disposed detector refuses to run", async () => {
