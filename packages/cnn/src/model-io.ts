@@ -64,6 +64,46 @@ async function readOrFail(dir: string, file: string): Promise<Buffer> {
   }
 }
 
+/**
+ * Checks the weight data against its manifest before tfjs reads it: long enough (a truncated file made tfjs throw a
+ * RangeError deep in its loader), and every float32 weight finite (NaN weights loaded, then failed on every image).
+ * Quantized manifests are left to tfjs.
+ * @throws {ModelFolderError}
+ */
+function checkWeights(dir: string, specs: readonly tf.io.WeightsManifestEntry[], data: Uint8Array, files: string): void {
+  if (specs.some((s) => s.quantization !== undefined)) return;
+  const bytesOf: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+  let offset = 0;
+  const bad: string[] = [];
+  let badCount = 0;
+  for (const spec of specs) {
+    const bytes = spec.shape.reduce((a, b) => a * b, 1) * (bytesOf[spec.dtype] ?? 4);
+    if (offset + bytes > data.byteLength) {
+      const needed = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (bytesOf[s.dtype] ?? 4), 0);
+      throw new ModelFolderError(
+        dir,
+        `${files} is truncated (${data.byteLength} bytes; ${MODEL_JSON}'s manifest needs ${needed}): the file was cut short, copy it again or use another model folder`,
+      );
+    }
+    if (spec.dtype === "float32") {
+      const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
+      let n = 0;
+      for (const v of values) if (!Number.isFinite(v)) n++;
+      if (n > 0) {
+        badCount += n;
+        bad.push(`${n} in ${spec.name}`);
+      }
+    }
+    offset += bytes;
+  }
+  if (badCount > 0) {
+    throw new ModelFolderError(
+      dir,
+      `${files} holds NaN or infinite values (${bad.slice(0, 3).join(", ")}${bad.length > 3 ? ", ..." : ""}): the training diverged or the file is damaged; use an earlier checkpoint or retrain`,
+    );
+  }
+}
+
 /** Loads a layers model saved by {@link saveLayersModel} (or any tfjs layers folder with one weights file). */
 export async function loadLayersModel(dir: string): Promise<tfl.LayersModel> {
   let json: { modelTopology?: object; weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
@@ -79,6 +119,7 @@ export async function loadLayersModel(dir: string): Promise<tfl.LayersModel> {
   }
   const buffers = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readOrFail(dir, p)));
   const weightData = concatBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+  checkWeights(dir, manifest.flatMap((g) => g.weights), weightData, manifest.flatMap((g) => g.paths).map((p) => p.replace(/^\.\//, "")).join(", "));
   return tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
