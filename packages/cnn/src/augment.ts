@@ -220,32 +220,39 @@ export function jpegRoundTrip(face: Float32Array, size: number, quality: number)
   const table = jpegQuantTable(quality);
   const block = new Float64Array(64);
   const coef = new Float64Array(64);
+  const tmp = new Float64Array(64);
   for (let by = 0; by + 8 <= size; by += 8) {
     for (let bx = 0; bx + 8 <= size; bx += 8) {
       for (let y = 0; y < 8; y++) {
         for (let x = 0; x < 8; x++) block[y * 8 + x] = Math.round(Math.min(Math.max(face[(by + y) * size + bx + x]!, 0), 1) * 255) - 128;
       }
-      // Forward 2-D DCT (rows then columns), quantise, dequantise.
+      // Separable 2-D DCT: along rows into tmp, then along columns; quantise; the inverse the same way back.
+      for (let y = 0; y < 8; y++) {
+        for (let u = 0; u < 8; u++) {
+          let acc = 0;
+          for (let x = 0; x < 8; x++) acc += DCT[u * 8 + x]! * block[y * 8 + x]!;
+          tmp[y * 8 + u] = acc;
+        }
+      }
       for (let v = 0; v < 8; v++) {
         for (let u = 0; u < 8; u++) {
           let acc = 0;
-          for (let y = 0; y < 8; y++) {
-            let row = 0;
-            for (let x = 0; x < 8; x++) row += DCT[u * 8 + x]! * block[y * 8 + x]!;
-            acc += DCT[v * 8 + y]! * row;
-          }
+          for (let y = 0; y < 8; y++) acc += DCT[v * 8 + y]! * tmp[y * 8 + u]!;
           const q = table[v * 8 + u]!;
           coef[v * 8 + u] = Math.round(acc / q) * q;
         }
       }
       for (let y = 0; y < 8; y++) {
+        for (let u = 0; u < 8; u++) {
+          let acc = 0;
+          for (let v = 0; v < 8; v++) acc += DCT[v * 8 + y]! * coef[v * 8 + u]!;
+          tmp[y * 8 + u] = acc;
+        }
+      }
+      for (let y = 0; y < 8; y++) {
         for (let x = 0; x < 8; x++) {
           let acc = 0;
-          for (let v = 0; v < 8; v++) {
-            let row = 0;
-            for (let u = 0; u < 8; u++) row += DCT[u * 8 + x]! * coef[v * 8 + u]!;
-            acc += DCT[v * 8 + y]! * row;
-          }
+          for (let u = 0; u < 8; u++) acc += DCT[u * 8 + x]! * tmp[y * 8 + u]!;
           face[(by + y) * size + bx + x] = Math.min(Math.max(Math.round(acc + 128), 0), 255) / 255;
         }
       }

@@ -6,10 +6,16 @@ import { describeBackend, initBackend } from "./backend/index.js";
 import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
 import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeModelCard } from "./model-io.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { formatTeacherProbabilities } from "./soft-targets.js";
+import { mirrorFaces } from "@fer/preprocess";
+import { existsSync } from "node:fs";
 import { createProgressBar } from "./progress.js";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
-import { trainCnn, TrainOptionsError } from "./train.js";
-import { parsePlateauSchedule, type PlateauSchedule } from "./lr-schedule.js";
+import { CheckpointError, trainCnn, TrainOptionsError } from "./train.js";
+import { BATCH_SCHEDULES, parsePlateauSchedule, type BatchSchedule, type PlateauSchedule } from "./lr-schedule.js";
+import { isOptimizerName, OPTIMIZERS } from "./optimizers.js";
+import { AUGMENT_PRESETS, parseAugmentSpec, type AugmentSpec } from "./augment.js";
 
 /** Loads a `<root>/<class>/*` folder with a progress bar, reporting skipped files on stderr. */
 export async function loadFolderWithProgress(root: string, label = "loading"): Promise<FaceDataset> {
@@ -37,6 +43,17 @@ export function limitPerClass(data: FaceDataset, perClass: number): FaceDataset 
     }
   }
   return subsetDataset(data, keep);
+}
+
+/** Replaces each row of `k` scores by its softmax, in place. */
+function softmaxRows(scores: Float32Array, k: number): void {
+  for (let r = 0; r < scores.length; r += k) {
+    const row = scores.subarray(r, r + k);
+    const max = Math.max(...row);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += row[c] = Math.exp(row[c]! - max);
+    for (let c = 0; c < k; c++) row[c]! /= sum;
+  }
 }
 
 function fail(message: string): number {
@@ -83,9 +100,29 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --arch A..G            architecture (default F)
   --epochs N             epochs (default 30)
   --batch N              batch size (default 64)
-  --lr X                 Adam learning rate (default 0.001)
+  --lr X                 learning rate (default 0.001; the peak rate with --lr-schedule)
+  --optimizer NAME       ${OPTIMIZERS.join(" | ")} (default adam; adamw: decoupled weight decay; nesterov: SGD
+                         with Nesterov momentum); its state is saved in checkpoints
+  --weight-decay X       adamw (default 0.05) or sgd/nesterov (default 0) weight decay on kernels only
+  --momentum X           sgd/nesterov momentum (default 0.9)
+  --lr-schedule NAME     constant (default) | ${BATCH_SCHEDULES.join(" | ")}: set every batch, with linear warm-up
+  --warmup-epochs X      warm-up of --lr-schedule in epochs (default 1; may be fractional)
+  --min-lr X             cosine: the rate at the last batch (default 0); one-cycle ends at lr/25e4
   --lr-plateau F,P[,MIN] multiply the rate by F after P epochs without a better validation accuracy
-                         (Keras ReduceLROnPlateau; e.g. 0.5,2,1e-5); may be added when resuming
+                         (Keras ReduceLROnPlateau; e.g. 0.5,2,1e-5); may be added when resuming; not with --lr-schedule
+  --ema DECAY            keep a moving average of the weights (e.g. 0.999); validation scores it and best/ holds it
+  --augment SPEC         augment training faces on the fly (seeded per batch, training only): presets
+                         ${Object.keys(AUGMENT_PRESETS).join(", ")} and/or items flip, crop=PX, rotate=DEG, scale=F, lowres=F,
+                         blur=SIGMA, brightness=X, contrast=X, jpeg=QMIN, erase=P, mixup=ALPHA, cutmix=ALPHA,
+                         comma-separated, later ones winning (e.g. detector,mixup=0.2); default none
+  --label-smoothing E    train on (1-E)*target + E/7 (soft targets: need --cross-entropy logits or a logits model)
+  --ferplus FILE         FER+ votes of the --data images (ferplus/train.csv): validation also reports accuracy
+                         against the FER+ majority label
+  --ferplus-weight W     train on (1-W)*label + W*FER+ vote distribution (needs --ferplus; default 0)
+  --teacher FILE         distil: a CSV file,<class>,... of a teacher's probabilities per image (fer cnn-eval
+                         --save-probabilities writes one)
+  --teacher-weight W     the teacher's share in the targets (default 0.5 with --teacher)
+  --select-by RULE       fer2013 (default) | ferplus | mean: what picks the best epoch on validation
   --seed N               seed of split, init and batch order (default 42)
   --no-mirror            do not add mirrored copies
   --shift N              move each training face by up to N pixels in x and y, at random per draw (default 0; not
@@ -117,6 +154,20 @@ export async function train(argv: string[]): Promise<number> {
       batch: { type: "string", default: "64" },
       lr: { type: "string", default: "0.001" },
       "lr-plateau": { type: "string" },
+      optimizer: { type: "string", default: "adam" },
+      "weight-decay": { type: "string" },
+      momentum: { type: "string" },
+      "lr-schedule": { type: "string", default: "constant" },
+      "warmup-epochs": { type: "string", default: "1" },
+      "min-lr": { type: "string", default: "0" },
+      ema: { type: "string" },
+      augment: { type: "string", default: "none" },
+      "label-smoothing": { type: "string", default: "0" },
+      ferplus: { type: "string" },
+      "ferplus-weight": { type: "string", default: "0" },
+      teacher: { type: "string" },
+      "teacher-weight": { type: "string", default: "0.5" },
+      "select-by": { type: "string", default: "fer2013" },
       seed: { type: "string", default: "42" },
       "no-mirror": { type: "boolean", default: false },
       shift: { type: "string", default: "0" },
@@ -149,6 +200,28 @@ export async function train(argv: string[]): Promise<number> {
   } catch (e) {
     return fail(`--lr-plateau: ${(e as Error).message}`);
   }
+  if (!isOptimizerName(values.optimizer)) return fail(`--optimizer must be one of ${OPTIMIZERS.join(", ")}`);
+  const numbers: Record<string, number> = {};
+  for (const name of ["weight-decay", "momentum", "warmup-epochs", "min-lr", "ema", "label-smoothing", "ferplus-weight", "teacher-weight"] as const) {
+    const text = values[name];
+    if (text === undefined) continue;
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) return fail(`--${name} must be a number, got ${text}`);
+    numbers[name] = n;
+  }
+  let lrSchedule: BatchSchedule | undefined;
+  const scheduleName = values["lr-schedule"];
+  if (scheduleName === "cosine") lrSchedule = { kind: "cosine", warmupEpochs: numbers["warmup-epochs"]!, minLearningRate: numbers["min-lr"]! };
+  else if (scheduleName === "one-cycle") lrSchedule = { kind: "one-cycle", warmupEpochs: numbers["warmup-epochs"]!, divFactor: 25, finalDivFactor: 1e4 };
+  else if (scheduleName !== "constant") return fail(`--lr-schedule must be constant, ${BATCH_SCHEDULES.join(" or ")}`);
+  let augment: AugmentSpec;
+  try {
+    augment = parseAugmentSpec(values.augment);
+  } catch (e) {
+    return fail(`--augment: ${(e as Error).message}`);
+  }
+  const selectBy = values["select-by"];
+  if (selectBy !== "fer2013" && selectBy !== "ferplus" && selectBy !== "mean") return fail("--select-by must be fer2013, ferplus or mean");
   const backend = await initBackend(values.backend !== undefined ? { backend: values.backend as "wasm" } : {});
   process.stderr.write(`backend: ${describeBackend(backend)}\n`);
   let data = await loadFolderWithProgress(resolve(values.data));
@@ -178,6 +251,19 @@ export async function train(argv: string[]): Promise<number> {
       batchSize: Number(values.batch),
       learningRate: Number(values.lr),
       ...(plateau !== undefined ? { reduceLrOnPlateau: plateau } : {}),
+      optimizer: {
+        name: values.optimizer,
+        ...(numbers["weight-decay"] !== undefined ? { weightDecay: numbers["weight-decay"] } : {}),
+        ...(numbers.momentum !== undefined ? { momentum: numbers.momentum } : {}),
+      },
+      ...(lrSchedule !== undefined ? { lrSchedule } : {}),
+      ...(numbers.ema !== undefined ? { ema: numbers.ema } : {}),
+      augment,
+      labelSmoothing: numbers["label-smoothing"]!,
+      ...(values.ferplus !== undefined ? { ferplusVotes: resolve(values.ferplus) } : {}),
+      ferplusWeight: numbers["ferplus-weight"]!,
+      ...(values.teacher !== undefined ? { teacher: { file: resolve(values.teacher), weight: numbers["teacher-weight"]! } } : {}),
+      selectBy,
       seed: Number(values.seed),
       mirror: !values["no-mirror"],
       shift: Number(values.shift),
@@ -193,11 +279,13 @@ export async function train(argv: string[]): Promise<number> {
     const best =
       card === undefined
         ? "no epoch finished yet"
-        : `best epoch ${card.training.bestEpoch}, validation accuracy ${card.metrics.validationAccuracy === undefined ? "n/a" : `${(card.metrics.validationAccuracy * 100).toFixed(2)}%`}, model in ${result.bestDir}`;
+        : `best epoch ${card.training.bestEpoch}, validation accuracy ${card.metrics.validationAccuracy === undefined ? "n/a" : `${(card.metrics.validationAccuracy * 100).toFixed(2)}%`}${
+            card.metrics.validationFerPlusAccuracy === undefined ? "" : ` (FER+ majority ${(card.metrics.validationFerPlusAccuracy * 100).toFixed(2)}% of ${card.metrics.validationFerPlusImages})`
+          }${card.training.weights === "ema" ? " with the averaged weights" : ""}, model in ${result.bestDir}`;
     process.stdout.write(`${result.complete ? "done" : "paused (continue with --resume)"}: ${best}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof TrainOptionsError) return fail(e.message);
+    if (e instanceof TrainOptionsError || e instanceof CheckpointError) return fail(e.message);
     throw e;
   } finally {
     process.off("SIGINT", onSignal);
@@ -210,7 +298,10 @@ const CNN_EVAL_HELP = `fer cnn-eval --model DIR --data DIR [--json] [--record-te
   --json                 print {images, accuracy, msPerFace, backend, engine, mirrorAverage}
   --engine NAME          auto (default: onnxruntime when onnxruntime-node is installed, else tfjs), onnxruntime, tfjs
   --record-test          write the accuracy into the model card as its test accuracy
-  --mirror-average       average each face's outputs with its mirror image's (test-time augmentation; twice the time)`;
+  --mirror-average       average each face's outputs with its mirror image's (test-time augmentation; twice the time)
+  --save-probabilities FILE  also write each image's class probabilities as CSV (file,<class>,...; softmax of the
+                         scores for models without a softmax output), the teacher file of fer train --teacher;
+                         an existing FILE is never overwritten`;
 
 /**
  * `fer cnn-eval --model DIR --data DIR [--json] [--record-test]`: accuracy of a trained CNN on a labelled folder.
@@ -225,6 +316,7 @@ export async function cnnEval(argv: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       "record-test": { type: "boolean", default: false },
       "mirror-average": { type: "boolean", default: false },
+      "save-probabilities": { type: "string" },
       engine: { type: "string" },
     },
     CNN_EVAL_HELP,
@@ -243,6 +335,20 @@ export async function cnnEval(argv: string[]): Promise<number> {
   const mirrorAverage = values["mirror-average"];
   const { accuracy } = await evaluateCnn(cnn, data, { mirrorAverage });
   const msPerFace = (performance.now() - started) / Math.max(data.count, 1);
+  const probabilitiesFile = values["save-probabilities"];
+  if (probabilitiesFile !== undefined) {
+    const file = resolve(probabilitiesFile);
+    if (existsSync(file)) return fail(`--save-probabilities: ${file} exists; it is not overwritten`);
+    const scores = await cnn.scores(data.pixels, data.count);
+    if (mirrorAverage) {
+      const mirrored = await cnn.scores(mirrorFaces(data.pixels, data.count, data.size), data.count);
+      for (let i = 0; i < scores.length; i++) scores[i] = (scores[i]! + mirrored[i]!) / 2;
+    }
+    const k = cnn.card.classes.length;
+    if (cnn.card.output !== "softmax") softmaxRows(scores, k);
+    await writeFileAtomic(file, formatTeacherProbabilities(data.ids, cnn.card.classes, scores));
+    process.stderr.write(`wrote ${data.count} rows of class probabilities to ${file}\n`);
+  }
   const backend = await initBackend();
   if (values["record-test"]) {
     const metric = mirrorAverage ? { testAccuracyMirrorAverage: accuracy } : { testAccuracy: accuracy };

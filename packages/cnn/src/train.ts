@@ -14,7 +14,7 @@ import {
 } from "@fer/preprocess";
 import { ARCHITECTURE_SPECS, buildModel, type Architecture } from "./architectures.js";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
-import { createLocalStepRunner, type StepRunner } from "./train-step.js";
+import { createLocalStepRunner, lossFromLogits, stepSeed, type StepRunner } from "./train-step.js";
 import type { CrossEntropyFrom } from "./losses.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
@@ -493,7 +493,11 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
           })
         : createLocalStepRunner(lossSpec, optimizer, spec.l2);
   }
-  const step = stepWithTargets(runner, soft);
+  if (soft && !lossFromLogits(lossSpec)) {
+    throw new TrainOptionsError(
+      `label smoothing, FER+ votes, a teacher and mixup/cutmix train on soft targets, which need the cross-entropy from the logits: ${r.architecture} ${spec.output === "softmax" ? "needs crossEntropy logits" : "uses squared hinge"}`,
+    );
+  }
   const trainedOn =
     engine.engine === "onnxruntime"
       ? `onnxruntime${requestedWorkers === undefined ? "" : `, ${requestedWorkers} thread${requestedWorkers > 1 ? "s" : ""}`}`
@@ -544,7 +548,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
         if (mixFaces !== undefined) mixBatch(xBuf, tBuf, n, size, classes, r.augment, rand, mixFaces, mixTargets);
         scaleUnitFaces(xBuf, n, per, r.pixelScale);
       }
-      const result = await step(xBuf, yBuf, n, tBuf);
+      const result = await runner.step(xBuf, yBuf, n, { seed: stepSeed(r.initSeed, epoch, start), ...(targets !== undefined ? { targets: tBuf } : {}) });
       average?.update();
       lossSum += result.lossSum;
       correct += result.correct;
@@ -642,16 +646,6 @@ function selectionScore(by: "fer2013" | "ferplus" | "mean", fer2013: number | nu
   if (by === "fer2013") return fer2013;
   if (ferplus === undefined) return -1;
   return by === "ferplus" ? ferplus : (fer2013 + ferplus) / 2;
-}
-
-/** A step on hard labels, or on the soft targets `t` when the run has them (refused if the engine's step cannot take them). */
-function stepWithTargets(runner: StepRunner, soft: boolean): (x: Float32Array, y: Int32Array, n: number, t: Float32Array) => Promise<{ lossSum: number; correct: number }> {
-  if (!soft) return (x, y, n) => runner.step(x, y, n);
-  const withTargets = runner as StepRunner & { readonly softTargets?: boolean; step(x: Float32Array, y: Int32Array, n: number, targets?: Float32Array): Promise<{ lossSum: number; correct: number }> };
-  if (withTargets.softTargets !== true) {
-    throw new TrainOptionsError("this training engine's step takes only hard labels: label smoothing, FER+ votes, a teacher and mixup/cutmix need soft targets");
-  }
-  return (x, y, n, t) => withTargets.step(x, y, n, t);
 }
 
 /** The model's outputs for the validation faces, on the training engine (onnxruntime: a session on this epoch's weights). */
