@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { findUnhelpfulImages, loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
-import { ARCHITECTURES, isArchitecture } from "./architectures.js";
+import { ALL_ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
 import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
 import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
@@ -97,7 +97,7 @@ function isCrossEntropyFrom(s: string): s is "probabilities" | "logits" {
 
 const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
-  --arch A..G            architecture (default F)
+  --arch NAME            architecture: A..G (the study's) or vgg-bn, resnet (default F)
   --epochs N             epochs (default 30)
   --batch N              batch size (default 64)
   --lr X                 learning rate (default 0.001; the peak rate with --lr-schedule)
@@ -187,7 +187,7 @@ export async function train(argv: string[]): Promise<number> {
   );
   if (typeof values === "number") return values;
   if (values.data === undefined || values.out === undefined) return fail(`--data and --out are required\n${TRAIN_HELP}`);
-  if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ARCHITECTURES.join(", ")}`);
+  if (!isArchitecture(values.arch)) return fail(`--arch must be one of ${ALL_ARCHITECTURES.join(", ")}`);
   const contrast = values.contrast;
   if (contrast !== "none" && contrast !== "equalizeHist" && contrast !== "clahe") return fail("--contrast must be none, equalizeHist or clahe");
   const pixelScale = values["pixel-scale"];
