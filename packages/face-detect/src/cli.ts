@@ -18,12 +18,14 @@ Measures face detectors on a WIDER FACE style folder: recall and precision at Io
   --limit N       only the first N images
   --json          one JSON object per detector and line:
                   {detector, images, faces, recall40, precision40, recallAll, falsePerImage, msPerImage, engine?}
-The DNN detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
-one), else on the tfjs backend from @fer/cnn/backend (FER_TF_BACKEND=wasm|cpu forces one).`;
+The face-api detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
+one), else on the tfjs backend from @fer/cnn/backend (FER_TF_BACKEND=wasm|cpu forces one); yunet and ultraface run
+on onnxruntime only.`;
 
 const DETECT_USAGE = `usage: detect IMAGE... [--detector NAME]
 
-Prints the faces found in each image as JSON lines: {file, width, height, faces: [{x, y, width, height, score}]}.`;
+Prints the faces found in each image as JSON lines: {file, width, height, faces: [{x, y, width, height, score}]}
+(yunet adds landmarks: {leftEye, rightEye, nose, mouthLeft, mouthRight}, each [x, y]).`;
 
 function pct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
