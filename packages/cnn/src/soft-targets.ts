@@ -47,19 +47,29 @@ function key(id: string): string {
   return id.endsWith(MIRROR_ID_SUFFIX) ? id.slice(0, -MIRROR_ID_SUFFIX.length) : id;
 }
 
+/** The lines of a CSV file with a `file` column, or a TargetsFileError naming the file. */
+async function csvLines(file: string, what: string): Promise<string[]> {
+  try {
+    return (await readFile(file, "utf8")).split(/\r?\n/).filter((l) => l.length > 0);
+  } catch (e) {
+    throw new TargetsFileError(file, `cannot read ${what} (${(e as Error).message})`);
+  }
+}
+
+/** Adds a row under its path and under the path without its first folder (`train/angry/x.jpg` -> `angry/x.jpg`). */
+function addRow<T>(rows: Map<string, T>, path: string, row: T): void {
+  rows.set(path, row);
+  const slash = path.indexOf("/");
+  if (slash >= 0) rows.set(path.slice(slash + 1), row);
+}
+
 /**
  * Reads a FER+ votes file (`ferplus/train.csv` or `test.csv`: `file,neutral,...,NF`, `file` relative to `fer2013/`) for
  * the images `ids` of a dataset loaded from one of fer2013's folders (ids relative to that folder, e.g.
  * `angry/Training_1.jpg`, matched to the row whose file ends with `/<id>`; a mirrored copy takes its original's votes).
  */
 export async function readFerPlusVotes(file: string, ids: readonly string[], classes: readonly string[]): Promise<FerPlusVotes> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new TargetsFileError(file, `cannot read the FER+ votes (${(e as Error).message})`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = await csvLines(file, "the FER+ votes");
   const header = lines[0]?.split(",") ?? [];
   if (header[0] !== "file" || FERPLUS_COLUMNS.some((c, i) => header[i + 1] !== c)) {
     throw new TargetsFileError(file, `not a FER+ votes file: the header must be file,${FERPLUS_COLUMNS.join(",")}`);
@@ -76,10 +86,7 @@ export async function readFerPlusVotes(file: string, ids: readonly string[], cla
     if (cells.length !== FERPLUS_COLUMNS.length + 1 || counts.some((v) => !(Number.isInteger(v) && v >= 0))) {
       throw new TargetsFileError(file, `line ${l + 1} is not a file name and ${FERPLUS_COLUMNS.length} vote counts`);
     }
-    const path = cells[0]!;
-    rows.set(path, counts);
-    const slash = path.indexOf("/");
-    if (slash >= 0) rows.set(path.slice(slash + 1), counts);
+    addRow(rows, cells[0]!, counts);
   }
   const k = classes.length;
   const count = ids.length;
@@ -131,13 +138,7 @@ export interface TeacherProbabilities {
 
 /** Reads a teacher's probabilities (see {@link TeacherProbabilities}) for the images `ids`, classes in `classes`' order. */
 export async function readTeacherProbabilities(file: string, ids: readonly string[], classes: readonly string[]): Promise<TeacherProbabilities> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new TargetsFileError(file, `cannot read the teacher's probabilities (${(e as Error).message})`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = await csvLines(file, "the teacher's probabilities");
   const header = lines[0]?.split(",") ?? [];
   if (header[0] !== "file") throw new TargetsFileError(file, `the header must be file,${classes.join(",")} (any class order)`);
   const columnOf = classes.map((c) => {
@@ -153,10 +154,7 @@ export async function readTeacherProbabilities(file: string, ids: readonly strin
     if (cells.length !== header.length || p.some((v) => !(v >= 0 && v <= 1)) || Math.abs(sum - 1) > 1e-3) {
       throw new TargetsFileError(file, `line ${l + 1} is not a file name and ${classes.length} probabilities summing to 1`);
     }
-    const path = cells[0]!;
-    rows.set(path, p);
-    const slash = path.indexOf("/");
-    if (slash >= 0) rows.set(path.slice(slash + 1), p);
+    addRow(rows, cells[0]!, p);
   }
   const k = classes.length;
   const probabilities = new Float32Array(ids.length * k);
