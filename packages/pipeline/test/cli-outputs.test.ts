@@ -6,7 +6,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fer2013, PHOTOS } from "./helpers.js";
-import { fer, unprivileged } from "./run-fer.js";
+import { fer, ferBin, unprivileged } from "./run-fer.js";
 
 let work: string;
 const sha = async (file: string): Promise<string> => createHash("sha256").update(await readFile(file)).digest("hex");
@@ -134,8 +134,7 @@ describe("fer analyze --jsonl and interruptions", () => {
     await mkdir(dir);
     for (let i = 0; i < 30; i++) await copyFile(i % 2 ? PHOTOS.apollo : PHOTOS.obama, path.join(dir, `p${String(i).padStart(2, "0")}.jpg`));
     const out = path.join(work, "many-out");
-    const bin = path.resolve(import.meta.dirname, "../bin/fer.js");
-    const child = spawn(process.execPath, [bin, "analyze", dir, "--jsonl", "--out", out, "--cnn", inject("tinyCnnDir"), "--detector", "haar"]);
+    const child = spawn(process.execPath, [ferBin, "analyze", dir, "--jsonl", "--out", out, "--cnn", inject("tinyCnnDir"), "--detector", "haar"]);
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,18 +5,9 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMOTIONS } from "@fer/preprocess";
 import { fer2013, PHOTOS } from "./helpers.js";
+import { fer } from "./run-fer.js";
 
-const bin = path.resolve(import.meta.dirname, "../bin/fer.js");
 let work: string;
-
-/** Runs the built `fer` command; resolves with its exit code and output (the package must be built). */
-function fer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** A labelled folder `work/<name>` with the first five FER2013 test images of each of `classes`. */
 async function testSlice(name: string, classes: readonly string[]): Promise<string> {

@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from "node:child_process";
 import path from "node:path";
 
-const bin = path.resolve(import.meta.dirname, "../bin/fer.js");
+/** The built `fer` command. */
+export const ferBin = path.resolve(import.meta.dirname, "../bin/fer.js");
 
 /**
  * A command prefix that runs a program as an unprivileged user, for tests of permission errors: none when the tests
@@ -22,7 +23,7 @@ export const unprivileged: readonly string[] | undefined = (() => {
 export function fer(args: string[], options: { asUser?: readonly string[] | undefined } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const [cmd, ...pre] = [...(options.asUser ?? []), process.execPath];
   return new Promise((resolve) => {
-    execFile(cmd as string, [...pre, bin, ...args], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd as string, [...pre, ferBin, ...args], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
