@@ -70,9 +70,9 @@ function targetsOf(n: number, labels: Int32Array, soft: boolean): Float32Array {
  * largest absolute gradient difference relative to the largest gradient (both printed), after checking the loss,
  * the right answers and the batch statistics.
  */
-async function compare(what: string, model: tfl.LayersModel, output: OutputKind, size: number, options: { soft?: boolean; n?: number } = {}): Promise<number> {
+async function compare(what: string, model: tfl.LayersModel, output: OutputKind, size: number, options: { soft?: boolean; n?: number; x?: Float32Array } = {}): Promise<number> {
   const n = options.n ?? 6;
-  const x = randomArray(n * size * size, 17).map((v) => (v + 1) / 2);
+  const x = options.x ?? randomArray(n * size * size, 17).map((v) => (v + 1) / 2);
   const y = Int32Array.from({ length: n }, (_, i) => (i * 3) % 7);
   const targets = targetsOf(n, y, options.soft === true);
   const masks = dropoutMasks(model, n, 12345);
@@ -128,6 +128,20 @@ describe("training graph operations match tfjs's gradients (cpu)", () => {
     const oneByOne = modelOf(9, seq(conv(4, 3, 1, "valid", { activation: "relu" }), conv(6, 1, 2, "same", { useBias: false }), tfl.layers.flatten()), "logits");
     expect(await compare("3x3 'valid' then 1x1 stride 2", oneByOne, "logits", 9)).toBeLessThan(1e-4);
     oneByOne.dispose();
+  });
+
+  test("max pooling with ties (flat regions, as real faces have): the gradient goes to one position per window", async () => {
+    const size = 12;
+    const n = 6;
+    // Faces of constant 6x6 blocks: a 3x3 convolution gives equal values inside each block, so pooling windows tie.
+    const levels = randomArray(n * 4, 5);
+    const x = Float32Array.from({ length: n * size * size }, (_, i) => {
+      const [b, r, c] = [Math.floor(i / (size * size)), Math.floor(i / size) % size, i % size];
+      return (levels[b * 4 + Math.floor(r / 6) * 2 + Math.floor(c / 6)]! + 1) / 2;
+    });
+    const model = modelOf(size, seq(conv(4, 3, 1, "same", { activation: "relu" }), tfl.layers.maxPooling2d({ poolSize: 2 }), conv(4, 3, 1, "same", { activation: "relu" }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.flatten()), "logits");
+    expect(await compare("max pooling with ties", model, "logits", size, { x })).toBeLessThan(1e-4);
+    model.dispose();
   });
 
   test("batch normalisation on images and on Dense outputs, ReLU layers, global average pooling", async () => {

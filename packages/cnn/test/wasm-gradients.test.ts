@@ -80,6 +80,23 @@ describe("wasm gradient kernels match the cpu backend", () => {
     });
   }
 
+  it("MaxPoolGrad sends a tied window's gradient to its first maximum, as cpu does ('valid' and 'same', strides 2 and 1)", async () => {
+    // Gray levels on a coarse grid: most 2x2 and 3x3 windows hold equal maxima.
+    const x = random([2, 9, 8, 3], 41);
+    const values = x.values.map((v) => Math.round(v * 2) / 2);
+    for (const [size, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"]] as const) {
+      // Each output weighted differently, so a gradient sent to the wrong position shows.
+      const f = () =>
+        tf.grad((t: tf.Tensor) => {
+          const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+          return tf.sum(tf.mul(y, tf.reshape(tf.range(1, 1 + y.size), y.shape)));
+        })(tf.tensor4d(values, x.shape as [number, number, number, number]));
+      const diff = maxAbsDiff(await on("wasm", f), await on("cpu", f));
+      console.log(`MaxPoolGrad ${size}x${size} stride ${stride} ${pad} with ties: max abs diff ${diff.toExponential(2)}`);
+      expect(diff).toBe(0);
+    }
+  });
+
   it("a full conv gradient through tf.grads matches cpu", async () => {
     const x = random([2, 6, 6, 3], 99);
     const w = random([3, 3, 3, 4], 98);

@@ -186,12 +186,61 @@ function makeConv2DBackpropInput(stock: KernelFunc | undefined): KernelFunc {
   };
 }
 
+/**
+ * MaxPoolGrad sending each window's gradient to its first maximum in row-major order, as tfjs's cpu backend,
+ * TensorFlow and onnxruntime do (the stock wasm kernel picks the last one, so ties, frequent in the flat regions of
+ * real faces, train differently on wasm). A loop over the WebAssembly heap; dilation 1 only (as the stock kernel).
+ */
+const maxPoolGradFirst: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  const b = backend as unknown as WasmBackendLike;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const dx = b.makeOutput(input.shape, "float32");
+  const x = b.typedArrayFromHeap(input);
+  const g = b.typedArrayFromHeap(dy);
+  const out = b.typedArrayFromHeap(dx);
+  out.fill(0);
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const { top, left } = info.padInfo;
+  for (let n = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = oh * strideHeight - top;
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w0 = ow * strideWidth - left;
+        const gBase = ((n * outHeight + oh) * outWidth + ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -1;
+          let bestValue = -Infinity;
+          for (let i = Math.max(h0, 0); i < Math.min(h0 + filterHeight, inHeight); i++) {
+            for (let j = Math.max(w0, 0); j < Math.min(w0 + filterWidth, inWidth); j++) {
+              const at = ((n * inHeight + i) * inWidth + j) * c + ch;
+              if ((x[at] as number) > bestValue) {
+                bestValue = x[at] as number;
+                best = at;
+              }
+            }
+          }
+          if (best >= 0) out[best] = (out[best] as number) + (g[gBase + ch] as number);
+        }
+      }
+    }
+  }
+  return dx;
+};
+
 let registered = false;
 
 /**
  * Registers WebAssembly gradient kernels for convolution training on the `wasm` backend:
- * `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22) and a `Conv2DBackpropInput` (any stride) that runs
- * through XNNPACK instead of the stock scalar loop. Idempotent.
+ * `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22), a `Conv2DBackpropInput` (any stride) that runs
+ * through XNNPACK instead of the stock scalar loop, and a `MaxPoolGrad` that breaks ties as the cpu backend does.
+ * Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
@@ -207,5 +256,7 @@ export function registerWasmGradientKernels(): void {
   };
   if (stockInput?.setupFunc !== undefined) config.setupFunc = stockInput.setupFunc;
   registerKernel(config);
+  if (getKernel("MaxPoolGrad", "wasm") !== undefined) unregisterKernel("MaxPoolGrad", "wasm");
+  registerKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradFirst });
   registered = true;
 }

@@ -77,8 +77,8 @@ type Backward = (dy: string) => ReadonlyArray<string | undefined>;
  * Gradients: a stride-1 convolution's input gradient is a convolution of the output gradient with the kernel flipped
  * and transposed, a strided one's a ConvTranspose; its kernel gradient is im2col (the k*k shifted copies of each
  * input channel, made by a grouped convolution with one-hot kernels) times the output gradient, one matrix product per
- * image, summed. Max pooling sends the gradient to every position equal to the window's maximum (ties between
- * positive values are the only difference from tfjs, which picks one). Batch norm: dx = (dxhat - mean(dxhat) -
+ * image, summed. Max pooling sends the gradient to the window's first maximum (MaxPool's indices), as tfjs does.
+ * Batch norm: dx = (dxhat - mean(dxhat) -
  * xhat * mean(dxhat * xhat)) / sqrt(var + eps). `crossEntropy` (softmax outputs only): from the clipped probabilities as
  * tfjs computes it (default), or from the logits (LogSoftmax; gradient softmax - target, no clip mask), as tf.keras does.
  */
@@ -234,17 +234,29 @@ export function layersModelToOnnxTraining(model: tfl.LayersModel, output: Output
       const [c, h, w] = x.shape as [number, number, number];
       const outShape = [c, Math.floor(h / pool), Math.floor(w / pool)] as const;
       const max = kind === "MaxPooling2D";
-      const y = node(max ? "MaxPool" : "AveragePool", [x.name], { kernel_shape: { ints: [pool, pool] }, strides: { ints: [pool, pool] } });
-      out = { name: y, shape: outShape };
-      backward.set(name, (dy) => {
-        const up = upsample(max ? dy : node("Mul", [dy, scalar(1 / (pool * pool))]), pool);
-        const [ch, cw] = [outShape[1] * pool, outShape[2] * pool];
-        // Rows and columns the pooling dropped (odd sizes) get no gradient.
-        const cropped = ch === h && cw === w ? x.name : node("Slice", [x.name, int64([0, 0]), int64([ch, cw]), int64([2, 3])]);
-        let grad = max ? node("Mul", [up, node("Cast", [node("Equal", [cropped, upsample(y, pool)])], { to: { int: 1 } })]) : up;
-        if (ch !== h || cw !== w) grad = node("Pad", [grad, int64([0, 0, 0, 0, 0, 0, h - ch, w - cw])]);
-        return [grad];
-      });
+      const attributes = { kernel_shape: { ints: [pool, pool] }, strides: { ints: [pool, pool] } };
+      if (max) {
+        // MaxPool's second output: the flat index (over the whole NCHW input) of each window's first maximum, where
+        // the gradient goes back, as tfjs sends it to one position per window.
+        const [y, indices] = [g.uniqueName("maxpool_"), g.uniqueName("argmax_")];
+        g.addNode("MaxPool", [x.name], [y, indices], attributes);
+        out = { name: y, shape: outShape };
+        backward.set(name, (dy) => {
+          const flat = node("Reshape", [x.name, int64([-1])]);
+          const zeros = node("Mul", [flat, zero]);
+          const scattered = node("ScatterElements", [zeros, node("Reshape", [indices, int64([-1])]), node("Reshape", [dy, int64([-1])])], { axis: { int: 0 } });
+          return [node("Reshape", [scattered, node("Shape", [x.name])])];
+        });
+      } else {
+        const y = node("AveragePool", [x.name], attributes);
+        out = { name: y, shape: outShape };
+        backward.set(name, (dy) => {
+          const up = upsample(node("Mul", [dy, scalar(1 / (pool * pool))]), pool);
+          const [ch, cw] = [outShape[1] * pool, outShape[2] * pool];
+          // Rows and columns the pooling dropped (odd sizes) get no gradient.
+          return [ch === h && cw === w ? up : node("Pad", [up, int64([0, 0, 0, 0, 0, 0, h - ch, w - cw])])];
+        });
+      }
     } else if (kind === "GlobalAveragePooling2D") {
       if (config.keepDims === true) throw new TrainingGraphError(`layer ${name}: keepDims is not supported`);
       const [c, h, w] = x.shape as [number, number, number];
