@@ -243,7 +243,7 @@ function resolved(o: TrainOptions) {
   if (!Number.isInteger(r.shift) || r.shift < 0) throw new TrainOptionsError(`shift must be a whole number of pixels >= 0, got ${r.shift}`);
   if (!(r.learningRate > 0)) throw new TrainOptionsError(`learningRate must be positive, got ${r.learningRate}`);
   if (r.crossEntropy !== "probabilities" && r.crossEntropy !== "logits") throw new TrainOptionsError(`crossEntropy must be probabilities or logits, got ${String(r.crossEntropy)}`);
-  if (r.crossEntropy === "logits" && ARCHITECTURE_SPECS[r.architecture].output !== "softmax") {
+  if (r.crossEntropy === "logits" && ARCHITECTURE_SPECS[r.architecture].output === "linear") {
     throw new TrainOptionsError(`crossEntropy applies to the softmax architectures (A-E); ${r.architecture} uses squared hinge`);
   }
   if (!r.finalFit && !(r.validationFraction > 0 && r.validationFraction < 1)) {
@@ -727,8 +727,8 @@ function makeCard(
       ...(r.optimizer.name === "adam" ? {} : { optimizerDetail: describeOptimizer(r.optimizer) }),
       ...(r.ema === undefined ? {} : { ema: r.ema, weights: "ema" as const }),
       ...(r.selectBy === "fer2013" ? {} : { selectedBy: r.selectBy }),
-      loss: spec.output === "softmax" ? "categoricalCrossentropy" : "squaredHinge",
-      ...(r.crossEntropy === "logits" ? { crossEntropy: "logits" as const } : {}),
+      loss: spec.output === "linear" ? "squaredHinge" : "categoricalCrossentropy",
+      ...(r.crossEntropy === "logits" || spec.output === "logits" ? { crossEntropy: "logits" as const } : {}),
       l2: spec.l2,
       backend,
       seconds: Math.round(state.seconds),

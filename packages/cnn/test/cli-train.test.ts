@@ -68,7 +68,7 @@ describe("fer train: the recipe's flags", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^done: best epoch \d, validation accuracy [\d.]+% \(FER\+ majority [\d.]+% of \d+\) with the averaged weights/);
     const card = JSON.parse(await readFile(join(out, "best", "card.json"), "utf8")) as ModelCard;
-    expect(card.training).toMatchObject({ optimizer: "nesterov", optimizerDetail: "sgd, nesterov momentum 0.9", ema: 0.9, weights: "ema", selectedBy: "mean" });
+    expect(card.training).toMatchObject({ loss: "categoricalCrossentropy", crossEntropy: "logits", optimizer: "nesterov", optimizerDetail: "sgd, nesterov momentum 0.9", ema: 0.9, weights: "ema", selectedBy: "mean" });
     expect(card.training.learningRateSchedule).toMatch(/^one-cycle/);
     expect(card.data.augment).toBe("flip,crop=4,rotate=10,scale=0.1,brightness=0.15,contrast=0.25,erase=0.25,cutmix=1");
     expect(card.data.targets).toMatchObject({ ferplusWeight: 0.3, labelSmoothing: 0.1, teacherWeight: 0 });
@@ -83,10 +83,13 @@ describe("fer train: the recipe's flags", () => {
     const again = await run(cnnEval, ["--model", join(out, "best"), "--data", join(work, "data"), "--save-probabilities", teacher]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; it is not overwritten/);
-    const student = await run(train, [...args, "--out", join(work, "student"), "--teacher", teacher, "--teacher-weight", "0.7", "--epochs", "1"]);
+    // The student: the modern VGG-style net (logits output) learning the teacher's probabilities.
+    const student = await run(train, ["--data", join(work, "data"), "--out", join(work, "student"), "--arch", "vgg-bn", "--epochs", "1", "--batch", "8", "--no-mirror", "--teacher", teacher, "--teacher-weight", "0.7"]);
+    expect(student.stderr).not.toMatch(/error/);
     expect(student.code).toBe(0);
     const studentCard = JSON.parse(await readFile(join(work, "student", "best", "card.json"), "utf8")) as ModelCard;
     expect(studentCard.data.targets).toMatchObject({ teacherWeight: 0.7, teacherFallback: 0, teacherFile: teacher });
+    expect(studentCard.training).toMatchObject({ loss: "categoricalCrossentropy", crossEntropy: "logits" });
     // F's squared hinge takes no soft targets: refused with the reason.
     const hinge = await run(train, ["--data", join(work, "data"), "--out", join(work, "f"), "--arch", "F", "--label-smoothing", "0.1"]);
     expect(hinge.code).toBe(2);
