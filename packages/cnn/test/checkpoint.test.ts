@@ -168,4 +168,14 @@ describe("resuming the full recipe", () => {
     // Another recipe is another run.
     await expect(trainCnn(data, { ...recipe(join(work, "straight")), epochs: 3, resume: true })).rejects.toThrow(/other options/);
   }, 300_000);
+
+  it("both engines train on the soft targets alike, and the targets change what is learnt", async () => {
+    const one = { ...recipe(join(work, "engine-onnx")), epochs: 1 };
+    const onnx = await trainCnn(data, { ...one, engine: "onnxruntime" });
+    const tfjs = await trainCnn(data, { ...one, outDir: join(work, "engine-tfjs"), engine: "tfjs" });
+    expect(tfjs.log[0]!.loss).toBeCloseTo(onnx.log[0]!.loss, 3);
+    const hard = await trainCnn(data, { ...one, outDir: join(work, "hard"), labelSmoothing: 0, ferplusWeight: 0, augment: parseAugmentSpec("detector") });
+    expect(hard.card?.data.targets).toBeUndefined();
+    expect(Math.abs(hard.log[0]!.loss - onnx.log[0]!.loss)).toBeGreaterThan(1e-3);
+  }, 300_000);
 });
