@@ -427,6 +427,11 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
   const validationFaces = validation ? prepareFaces(validation.pixels, validation.count, pp) : undefined;
 
   const soft = softTargets(r);
+  if (soft && !lossFromLogits({ output: spec.output, crossEntropy: r.crossEntropy })) {
+    throw new TrainOptionsError(
+      `label smoothing, FER+ votes, a teacher and mixup/cutmix train on soft targets, which need the cross-entropy from the logits: ${r.architecture} ${spec.output === "softmax" ? "needs crossEntropy logits" : "uses squared hinge"}`,
+    );
+  }
   let targets: ReturnType<typeof buildTargets> | undefined;
   let validationVotes: FerPlusVotes | undefined;
   try {
@@ -493,11 +498,7 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
           })
         : createLocalStepRunner(lossSpec, optimizer, spec.l2);
   }
-  if (soft && !lossFromLogits(lossSpec)) {
-    throw new TrainOptionsError(
-      `label smoothing, FER+ votes, a teacher and mixup/cutmix train on soft targets, which need the cross-entropy from the logits: ${r.architecture} ${spec.output === "softmax" ? "needs crossEntropy logits" : "uses squared hinge"}`,
-    );
-  }
+
   const trainedOn =
     engine.engine === "onnxruntime"
       ? `onnxruntime${requestedWorkers === undefined ? "" : `, ${requestedWorkers} thread${requestedWorkers > 1 ? "s" : ""}`}`
