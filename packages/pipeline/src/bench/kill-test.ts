@@ -22,8 +22,10 @@ export interface KillTestOptions {
   /** Interrupted runs (default 20), alternately SIGKILL and SIGTERM. */
   readonly runs?: number;
   readonly seed?: number;
-  /** The folder analysed (default: 8 copies of the example photos in a temporary folder). */
+  /** The folder analysed (default: `photos` copies of the example photos in a temporary folder). */
   readonly folder?: string;
+  /** Photos in the default folder (default 8). */
+  readonly photos?: number;
   /** Extra `fer analyze` flags (e.g. `--detector haar --cnn DIR`). */
   readonly flags?: readonly string[];
   /** Called after each run with its line of the report. */
@@ -121,7 +123,7 @@ export async function runKillTest(options: KillTestOptions = {}): Promise<{ refe
       folder = path.join(work, "photos");
       await mkdir(folder);
       const photos = (await readdir(examplePhotosDir())).filter((f) => f.endsWith(".jpg")).sort();
-      for (let i = 0; i < 8; i++) await copyFile(path.join(examplePhotosDir(), photos[i % photos.length]!), path.join(folder, `p${i}.jpg`));
+      for (let i = 0; i < (options.photos ?? 8); i++) await copyFile(path.join(examplePhotosDir(), photos[i % photos.length]!), path.join(folder, `p${i}.jpg`));
     }
     const flags = options.flags ?? [];
     const refOut = path.join(work, "ref");

@@ -171,12 +171,14 @@ export async function readImageFile(file: string, options: InputLimits = {}): Pr
     let total = 0;
     let chunk = Buffer.allocUnsafe(Math.min(Math.max(st2.size, 1) + 1, maxBytes + 1));
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, maxBytes + 1 - total), null);
+      const wanted = Math.min(chunk.length, maxBytes + 1 - total);
+      const { bytesRead } = await handle.read(chunk, 0, wanted, null);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) throw tooManyBytes(file, total, maxBytes);
-      chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      // A short read is usually the end: check it with a small buffer; a file still growing gets 1 MiB reads.
+      chunk = Buffer.allocUnsafe(Math.min(bytesRead < wanted ? 4096 : 1 << 20, maxBytes + 1 - total));
     }
     if (total === 0) throw new FerImageError("empty-file", file);
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
