@@ -144,6 +144,24 @@ describe("training graph operations match tfjs's gradients (cpu)", () => {
     model.dispose();
   });
 
+  test("vgg-bn's last stage: two conv + batch norm + ReLU on a 6x6 map, then max pooling", async () => {
+    const body = seq(
+      conv(8, 3, 1, "same", { activation: "relu" }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      conv(16, 3, 1, "same", { useBias: false }),
+      bn(),
+      tfl.layers.reLU(),
+      conv(16, 3, 1, "same", { useBias: false }),
+      bn(),
+      tfl.layers.reLU(),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+    );
+    const model = modelOf(12, body, "logits");
+    expect(await compare("conv-bn-relu x2 on 6x6, max pooling", model, "logits", 12, { n: 14 })).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
   test("batch normalisation on images and on Dense outputs, ReLU layers, global average pooling", async () => {
     const body = seq(
       conv(4, 3, 1, "same", { useBias: false }),
