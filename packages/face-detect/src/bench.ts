@@ -5,6 +5,8 @@
  * `--speed` times only (skips the WIDER FACE pass); `--only TEXT` runs only the variants whose label contains TEXT.
  * `--sweep` runs the variants that have a `sweep` list once at a low score threshold and prints recall and false boxes
  * per image at each threshold of the list (for choosing `minScore`).
+ * `--close-ups` counts, per variant, the faces found among 280 FER2013 training faces (the first 40 of each class by
+ * file name) enlarged to 400x400, and in crops of the shared portraits around their faces (margins -0.1 to 0.25).
  * `--shared-models` reads the YuNet and UltraFace files of ../shared/models/face-detectors (to compare the variants
  * this package does not ship).
  * FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend); onnxruntime uses its default threads (one per
@@ -15,7 +17,8 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { resize } from "@fer/preprocess";
+import { readdir } from "node:fs/promises";
+import { cropBox, resize, type Box, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { formatEvaluationTable } from "./cli.js";
 import { createDetector, type DetectorOptionsByName } from "./detectors.js";
@@ -91,6 +94,10 @@ async function main(argv: string[]): Promise<void> {
   const gtFile = path.join(wider, "wider_face_val_bbx_gt.txt");
   const annotated = parseWiderFaceAnnotations(await readFile(gtFile, "utf8"), gtFile);
   const sharedModels = path.join(shared, "models/face-detectors");
+  if (argv.includes("--close-ups")) {
+    await closeUps(variants, shared, sharedModels);
+    return;
+  }
   if (sweep) {
     for (const v of variants) {
       const thresholds = v.sweep!;
@@ -156,6 +163,53 @@ async function main(argv: string[]): Promise<void> {
       "| detector | median ms | fastest ms | CPU ms |",
       "| --- | ---: | ---: | ---: |",
       ...speed,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Faces that fill the frame (see `--close-ups` above): prints one table row per variant. */
+async function closeUps(variants: readonly Variant[], shared: string, sharedModels: string): Promise<void> {
+  const root = path.join(shared, "datasets/fer2013/train");
+  const fer: Image[] = [];
+  for (const cls of (await readdir(root)).sort()) {
+    for (const f of (await readdir(path.join(root, cls))).sort().slice(0, 40)) {
+      fer.push(resize(await decodeImage(path.join(root, cls, f)), 400, 400, { method: "bilinear" }));
+    }
+  }
+  // The hand-drawn boxes of test/fixtures/photo-faces.ts.
+  const portraits: [string, Box][] = [
+    ["biden_portrait.jpg", { x: 816, y: 551, width: 741, height: 941 }],
+    ["face_paint_portrait.png", { x: 265, y: 295, width: 378, height: 479 }],
+    ["women_on_phones.jpg", { x: 2225, y: 165, width: 531, height: 530 }],
+  ];
+  const margins = [-0.1, 0, 0.1, 0.25];
+  const crops: Image[] = [];
+  for (const [name, box] of portraits) {
+    const photo = await decodeImage(path.join(shared, "photos", name));
+    for (const margin of margins) crops.push(cropBox(photo, box, { margin }));
+  }
+  const rows: string[] = [];
+  for (const v of variants) {
+    const detector = await createDetector(v.name, resolveShared(v, sharedModels) as never);
+    try {
+      let found = 0;
+      for (const img of fer) if ((await detector.detect(img)).length > 0) found++;
+      let cropsFound = 0;
+      for (const img of crops) if ((await detector.detect(img)).length > 0) cropsFound++;
+      rows.push(`| ${v.label} | ${found} / ${fer.length} (${((100 * found) / fer.length).toFixed(1)}%) | ${cropsFound} / ${crops.length} |`);
+      process.stderr.write(`${v.label}: done\n`);
+    } finally {
+      detector.dispose();
+    }
+  }
+  process.stdout.write(
+    [
+      `Faces that fill the frame: FER2013 training faces enlarged to 400x400, and crops of ${portraits.map((p) => p[0]).join(", ")} at margins ${margins.join(", ")}:`,
+      "",
+      "| detector | FER2013 faces found | portrait crops with a face |",
+      "| --- | ---: | ---: |",
+      ...rows,
       "",
     ].join("\n"),
   );
