@@ -483,6 +483,10 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     throw new TrainOptionsError(`workers must be a positive whole number, got ${requestedWorkers}`);
   }
   const workers = requestedWorkers ?? 1;
+  if (soft && engine.engine === "tfjs" && workers > 1) {
+    // The data-parallel workers compute each share's gradient from its hard labels only.
+    throw new TrainOptionsError("soft targets (label smoothing, FER+ votes, a teacher, mixup/cutmix) are not supported by the data-parallel tfjs step: use workers 1 or the onnxruntime engine");
+  }
   let runner: StepRunner;
   if (engine.engine === "onnxruntime") {
     runner = await createOnnxStepRunner(lossSpec, optimizer, spec.l2, engine.ort, requestedWorkers);

@@ -177,5 +177,7 @@ describe("resuming the full recipe", () => {
     const hard = await trainCnn(data, { ...one, outDir: join(work, "hard"), labelSmoothing: 0, ferplusWeight: 0, augment: parseAugmentSpec("detector") });
     expect(hard.card?.data.targets).toBeUndefined();
     expect(Math.abs(hard.log[0]!.loss - onnx.log[0]!.loss)).toBeGreaterThan(1e-3);
+    // tfjs's data-parallel workers take hard labels only: refused rather than silently dropping the targets.
+    await expect(trainCnn(data, { ...one, outDir: join(work, "parallel"), engine: "tfjs", workers: 2 })).rejects.toThrow(/not supported by the data-parallel tfjs step/);
   }, 300_000);
 });
