@@ -180,7 +180,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   } catch (e) {
     return reportFailure("analyze", e);
   } finally {
+    pipeline?.dispose(); // freeing the models takes a moment: a signal meanwhile changes nothing
     stop.dispose();
-    pipeline?.dispose();
   }
 }
