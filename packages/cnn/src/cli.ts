@@ -96,7 +96,7 @@ function isCrossEntropyFrom(s: string): s is "probabilities" | "logits" {
 }
 
 const TRAIN_HELP = `fer train --data DIR --out DIR [options]
-  Trains one of the study's CNNs on a <root>/<class>/*.jpg folder.
+  Trains a CNN (the study's A-G, or vgg-bn, resnet) on a <root>/<class>/*.jpg folder.
   --arch NAME            architecture: A..G (the study's) or vgg-bn, resnet (default F)
   --epochs N             epochs (default 30)
   --batch N              batch size (default 64)
@@ -133,7 +133,8 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
                          standardised: zero mean, unit standard deviation)
   --drop-unhelpful       leave blank, graphic and duplicate training images out (never validation ones)
   --final-fit            train on train+validation, keep the last epoch
-  --resume               continue from DIR/checkpoint
+  --resume               continue from DIR/checkpoint (verified against its manifest: an incomplete, corrupt
+                         or mixed checkpoint is refused, naming the file)
   --max-epochs-this-run N  stop after N epochs (resume later)
   --limit-per-class N    use at most N images per class (quick runs)
   --engine NAME          what runs each step: auto (default: onnxruntime when onnxruntime-node is installed,
