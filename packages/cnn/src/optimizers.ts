@@ -155,6 +155,14 @@ export class SgdMomentumOptimizer extends tf.MomentumOptimizer {
     super(learningRate, momentum, nesterov);
   }
 
+  /** tfjs' MomentumOptimizer leaves its learning-rate tensor behind on dispose: released here too. */
+  override dispose(): void {
+    super.dispose();
+    const own = this as unknown as { c?: tf.Tensor };
+    own.c?.dispose();
+    own.c = undefined;
+  }
+
   override applyGradients(variableGradients: Gradients): void {
     if (this.weightDecay === 0) {
       super.applyGradients(variableGradients as Parameters<tf.MomentumOptimizer["applyGradients"]>[0]);
@@ -217,6 +225,8 @@ export async function optimizerState(optimizer: tf.Optimizer): Promise<{ specs: 
   for (const { name, tensor } of named) {
     specs.push({ name, shape: tensor.shape });
     parts.push((await tensor.data()) as Float32Array);
+    // The iteration count is a fresh tensor at every call (tfjs' saveIterations); the rest are the optimiser's own.
+    if (name === "iter") tensor.dispose();
   }
   const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;

@@ -92,6 +92,26 @@ describe("optimisers", () => {
     }
   });
 
+  it("leaves no tensor behind: steps, rate changes, saving and restoring state, dispose", async () => {
+    for (const spec of [{ name: "adam" as const }, { name: "adamw" as const }, { name: "sgd" as const, weightDecay: 0.01 }, { name: "nesterov" as const }]) {
+      const x = tf.variable(tf.zeros([2, 2]));
+      const before = tf.memory().numTensors;
+      const first = createOptimizer(spec, 0.1);
+      for (let i = 0; i < 3; i++) {
+        setOptimizerLearningRate(first, 0.1 / (i + 1));
+        tf.tidy(() => first.applyGradients({ [x.name]: tf.ones([2, 2]) }));
+      }
+      const saved = await optimizerState(first);
+      await optimizerState(first);
+      const second = createOptimizer(spec, 0.1);
+      await restoreOptimizerState(second, saved.specs, saved.data);
+      first.dispose();
+      second.dispose();
+      expect(tf.memory().numTensors, spec.name).toBe(before);
+      x.dispose();
+    }
+  });
+
   it("sets the rate of every optimiser, and refuses impossible settings", () => {
     const move = (spec: Parameters<typeof createOptimizer>[0], lr: number) => {
       const x = tf.variable(tf.zeros([2, 2]));
