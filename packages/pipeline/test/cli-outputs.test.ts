@@ -6,7 +6,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fer2013, PHOTOS } from "./helpers.js";
-import { fer, ferBin, unprivileged } from "./run-fer.js";
+import { fer, ferBin, mountTinyDisk, unprivileged } from "./run-fer.js";
 
 let work: string;
 const sha = async (file: string): Promise<string> => createHash("sha256").update(await readFile(file)).digest("hex");
@@ -114,6 +114,39 @@ describe("fer analyze --out never loses work", () => {
     expect(entries.every((e) => e.faces.length > 0)).toBe(true);
     expect(entries.every((e) => e.outputError !== undefined)).toBe(true);
     expect(await readdir(path.join(dir, "out"))).toEqual([]);
+  });
+});
+
+describe("a full disk", () => {
+  // A 300 KB tmpfs: no annotated photo fits. Runs where tmpfs can be mounted (root in a container); skipped elsewhere.
+  const disk = path.join(tmpdir(), `fer-full-disk-${process.pid}`);
+  let unmount: (() => void) | undefined;
+  beforeAll(async () => {
+    await mkdir(disk, { recursive: true });
+    unmount = mountTinyDisk(disk, "300k");
+  });
+  afterAll(async () => {
+    unmount?.();
+    await rm(disk, { recursive: true, force: true });
+  });
+
+  it("fer analyze: each failed write reported, no partial file, JSON printed, exit 1; fer eval: metrics printed before the failed report", async (ctx) => {
+    if (unmount === undefined) ctx.skip();
+    const r = await analyze([PHOTOS.apollo, PHOTOS.obama, "--out", disk, "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot write ${path.join(disk, "apollo11_crew.png")} (ENOSPC)`);
+    const entries = JSON.parse(r.stdout) as Array<{ faces: unknown[]; outputError?: string }>;
+    expect(entries.map((e) => e.outputError !== undefined && e.faces.length > 0)).toEqual([true, true]);
+    expect(await readdir(disk)).toEqual([]);
+    const root = path.join(work, "eval-full-disk");
+    await mkdir(path.join(root, "happy"), { recursive: true });
+    for (const f of (await readdir(path.join(fer2013("test"), "happy"))).sort().slice(0, 3)) await copyFile(path.join(fer2013("test"), "happy", f), path.join(root, "happy", f));
+    await writeFile(path.join(disk, "filler"), Buffer.alloc(290 * 1024)).catch(() => undefined);
+    const e = await fer(["eval", root, "--cnn", inject("tinyCnnDir"), "--json", "--report", path.join(disk, "report")]);
+    expect(e.code).toBe(1);
+    expect((JSON.parse(e.stdout) as { images: number }).images).toBe(3);
+    expect(e.stderr).toContain(`cannot write the report into ${path.join(disk, "report")} (ENOSPC)`);
+    expect(await readdir(path.join(disk, "report"))).toEqual([]);
   });
 });
 

@@ -19,6 +19,20 @@ export const unprivileged: readonly string[] | undefined = (() => {
   }
 })();
 
+/**
+ * Mounts a small tmpfs at `dir` (a full disk for tests) when this process may (root with CAP_SYS_ADMIN); returns the
+ * command that unmounts it, or undefined when mounting is not allowed (those tests are skipped).
+ */
+export function mountTinyDisk(dir: string, size: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
+    return () => execFileSync("umount", [dir]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the built `fer` command (the package must be built); resolves with its exit code and output. */
 export function fer(args: string[], options: { asUser?: readonly string[] | undefined } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const [cmd, ...pre] = [...(options.asUser ?? []), process.execPath];
