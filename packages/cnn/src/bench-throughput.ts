@@ -14,10 +14,11 @@ import { createLocalStepRunner, hasTrainingState, stepSeed, type StepRunner } fr
  * Training and inference throughput of architectures at batch 64 on the tfjs backend chosen here, and on
  * onnxruntime (1 and 2 threads) when onnxruntime-node is installed; parameters, weight size and FLOPs of each.
  * Usage: node dist/bench-throughput.js [ARCHS=F,vgg-bn,resnet] [STEPS=10] [WORKERS=1,2]
+ * (WORKERS: tfjs data-parallel workers and onnxruntime threads of the training rows; 0 leaves training out).
  */
 const archs = (process.argv[2] ?? "F").split(",");
 const steps = Number(process.argv[3] ?? 10);
-const workerCounts = (process.argv[4] ?? "1,2").split(",").map(Number);
+const workerCounts = (process.argv[4] ?? "1,2").split(",").map(Number).filter((n) => n > 0);
 for (const arch of archs) if (!isArchitecture(arch)) throw new Error(`unknown architecture ${arch}`);
 const batch = 64;
 const size = 48;
