@@ -8,6 +8,7 @@ import { createCpuSession, type OnnxRuntime, type OnnxTensor } from "../src/onnx
 import { layersModelToOnnxTraining, TrainingGraphError } from "../src/onnx/training-graph.js";
 import { dataGradients, disposeStatistics, dropoutMasks, trainableVariables } from "../src/train-step.js";
 import { requireOnnxRuntime } from "./onnxruntime.js";
+import { maxAbs, maxAbsDiff } from "./differences.js";
 import { randomArray } from "./random.js";
 
 /*
@@ -36,18 +37,7 @@ function modelOf(size: number, body: Build, output: OutputKind): tfl.LayersModel
   return tfl.model({ inputs: input, outputs: logits(output).apply(body(input)) as tfl.SymbolicTensor });
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
 
 /** Random target distributions (rows sum to 1), or one-hot labels. */
 function targetsOf(n: number, labels: Int32Array, soft: boolean): Float32Array {
