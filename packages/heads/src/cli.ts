@@ -3,7 +3,7 @@
  * `fer fit-head` ({@link fitHead}) and `fer grid-search` ({@link gridSearch}). Each takes argv (without the
  * command name) and resolves to an exit code: 0 success, 1 failure (bad data, ...), 2 usage error.
  */
-import { writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "@fer/preprocess/node";
 import { parseArgs } from "node:util";
 import { HeadError } from "./core/errors.js";
 import type { HeadKind } from "./core/head.js";
@@ -183,7 +183,7 @@ export async function gridSearch(argv: string[]): Promise<number> {
     });
     process.stdout.write(`${formatGridTable(result, grid)}\n`);
     process.stdout.write(`best (${(result.best.meanScore * 100).toFixed(2)}% mean ${folds}-fold accuracy): ${JSON.stringify(result.bestParams)}\n`);
-    if (values.out) await writeFile(values.out, JSON.stringify({ kind, folds, seed, grid, rows: result.rows, bestParams: result.bestParams }, null, 2));
+    if (values.out) await writeFileAtomic(values.out, JSON.stringify({ kind, folds, seed, grid, rows: result.rows, bestParams: result.bestParams }, null, 2));
     if (values.refit && result.bestHead) {
       const bytes = await saveHead(result.bestHead, values.refit, { featuriser: train.featuriser });
       process.stdout.write(`best head refitted on all ${train.features.rows} vectors, saved to ${values.refit} (${(bytes / 1e6).toFixed(2)} MB)\n`);
