@@ -25,24 +25,27 @@ export const DEFAULT_DETECTOR: DetectorName = "yunet";
 export const FALLBACK_DETECTOR: DetectorName = "ssd-mobilenet-v1";
 
 /**
- * Crop margin (fraction of the detected box added on every side) per detector, so a square crop frames the face like a
- * FER2013 image does. Measured on 2026-11-26 with `fer calibrate-margin --data <fer2013>/train` (FER2013 training
- * images, enlarged 4x on a gray canvas): median margin 0.007 for tiny-face (88 of 280 images detected), 0.013 for
- * haar (235 of 280), 0.042 for ssd-mobilenet-v1 (only 5 of 84 detected, so a weak estimate).
+ * Crop margin per detector: the square crop's side is `(1 + 2 * margin)` x the detected box's longer side (see
+ * `frameFace` of `@fer/preprocess`). Chosen on 2026-12-07 by the rule in the README's "Framing" section (smallest
+ * accuracy gap between detected crops and the original faces, ties within 0.5 points to the margin closest to 0) with
+ * `fer synth-eval --count 1000 --seed 1` (1,000 synthetic portraits of FER2013 validation faces; gaps in points:
+ * haar 4.29 at 0.05; ssd-mobilenet-v1 6.90 at -0.05, 0 and 0.05; tiny-face 10.44 at 0; yunet 4.76 at 0 aligned, 5.95
+ * at 0 unaligned; ultraface 6.69 at 0).
  */
 export const DEFAULT_MARGINS: Readonly<Record<DetectorName, number>> = {
-  haar: 0,
-  "ssd-mobilenet-v1": 0.04,
+  haar: 0.05,
+  "ssd-mobilenet-v1": 0,
   "tiny-face": 0,
   yunet: 0,
   ultraface: 0,
 };
 
 /**
- * Whether the pipeline turns faces upright (eyes level) before cropping when the detector gives landmarks. Chosen on
- * the synthetic portrait validation set (`fer synth-eval`; see the README's "Framing" section).
+ * Whether the pipeline turns faces upright (eyes level) before cropping when the detector gives landmarks (`yunet`).
+ * On: on the synthetic portrait validation set (`fer synth-eval --count 1000 --seed 1`, 2026-12-07) yunet's crops
+ * aligned by its eyes cost 4.76 points of accuracy against 5.95 unaligned (the README's rule asks for 0.5 less).
  */
-export const DEFAULT_ALIGN: boolean = false;
+export const DEFAULT_ALIGN: boolean = true;
 
 /**
  * The folder of the CNN the `fast` preset uses: `FER_CNN_DIR` if set, else the model `@fer/cnn` ships

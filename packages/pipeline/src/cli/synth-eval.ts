@@ -37,8 +37,8 @@ ${PIPELINE_FLAGS_HELP}
   --margins X,Y           margins to sweep (default -0.05,0,0.05,0.1,0.15,0.2: squares of 0.9-1.4x the box)
   --aligns L              alignments to sweep: off, landmarks (detector's eyes), truth (the true angle; diagnostic)
                           (default off,landmarks,truth)
-  --photos DIR            photos for backgrounds (default <shared>/photos; their faces, found by the detectors, are
-                          kept out); "none" for no photo backgrounds
+  --photos DIR            photos for backgrounds (default <shared>/photos; the faces every detector of the package
+                          finds there are kept out); "none" for no photo backgrounds
   --sheet FILE            write a contact sheet PNG of the first --sheet-count portraits with the face box (green),
                           the --sheet-detector's box (red) and eyes, its crop at its default framing, and the original
   --sheet-count N         (default 16)
@@ -177,7 +177,16 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     pipeline = await createPipeline(pipelineOptionsFromFlags(values));
     for (const d of names) detectors.push(await createDetector(d as DetectorName));
     const photosDir = values.photos ?? path.join(sharedDir(), "photos");
-    const photos = photosDir === "none" ? [] : await loadPhotos(photosDir, detectors);
+    // Faces in the photos are found by every detector of the package, whichever are measured: the same portraits for
+    // every --detectors list.
+    const finders: FaceDetector[] = [];
+    let photos: BackgroundPhoto[] = [];
+    try {
+      for (const d of listDetectors()) finders.push(detectors.find((x) => x.name === d.name) ?? (await createDetector(d.name)));
+      photos = photosDir === "none" ? [] : await loadPhotos(photosDir, finders);
+    } finally {
+      for (const f of finders) if (!detectors.includes(f)) f.dispose();
+    }
     process.stderr.write(`background photos: ${photos.map((p) => `${p.name} (${p.faces.length} face boxes kept out)`).join(", ") || "none"}\n`);
 
     // Contact sheet cells: portrait thumbnail, the detector's crop at its default framing, the original face.
@@ -215,6 +224,7 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     };
 
     let bar: ReturnType<typeof createProgressBar> | undefined;
+    let classifyBar: ReturnType<typeof createProgressBar> | undefined;
     const started = performance.now();
     const result = await evaluateSyntheticPortraits({
       faces,
@@ -228,9 +238,14 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
       onProgress: (done, total) => {
         bar ??= createProgressBar({ label: "synth-eval", total, unit: "img" });
         bar.update(done);
+        if (done === total) bar.finish();
+      },
+      onClassified: (done, total) => {
+        classifyBar ??= createProgressBar({ label: "classify crops", total, unit: "framing" });
+        classifyBar.update(done);
       },
     });
-    bar?.finish();
+    classifyBar?.finish();
     if (sheet !== undefined && values.sheet !== undefined) {
       await mkdir(path.dirname(path.resolve(values.sheet)), { recursive: true });
       await saveImageAs(sheet.toImage(), path.resolve(values.sheet));

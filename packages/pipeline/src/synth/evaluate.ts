@@ -37,6 +37,8 @@ export interface SynthEvalOptions extends PortraitOptions {
   readonly truthDetector?: boolean;
   /** Called after each portrait. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called after each (detector, framing) block of crops is classified, once all portraits are done. */
+  readonly onClassified?: (done: number, total: number) => void;
   /** Called with each rendered portrait and what each detector found (e.g. to draw a contact sheet). */
   readonly onPortrait?: (portrait: SyntheticPortrait, found: ReadonlyMap<string, DetectorOutcome>, face: number) => void | Promise<void>;
 }
@@ -196,6 +198,8 @@ export async function evaluateSyntheticPortraits(options: SynthEvalOptions): Pro
 
   const detection: DetectionSummary[] = [];
   const accuracy: FramingAccuracy[] = [];
+  const blocks = [...per.values()].reduce((k, e) => k + e.crops.size, 0);
+  let classified = 0;
   for (const det of runners) {
     const entry = per.get(det.name) as PerDetector;
     const byScale = SCALE_BUCKETS.map((b) => [b, 0, 0] as [number, number, number]);
@@ -237,6 +241,7 @@ export async function evaluateSyntheticPortraits(options: SynthEvalOptions): Pro
       const acc = right / c.faces.length;
       const orig = origRight / c.faces.length;
       accuracy.push({ detector: det.name, framing: f, faces: c.faces.length, accuracy: acc, originalAccuracy: orig, gapPoints: (orig - acc) * 100, endToEnd: right / n });
+      options.onClassified?.(++classified, blocks);
     }
   }
   return { portraits: n, originalAccuracy: originalRight.filter(Boolean).length / n, detection, accuracy };
