@@ -23,7 +23,7 @@ export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CN
   --cnn DIR               a CNN model folder written by fer train (default: the shipped one, or FER_CNN_DIR)
   --layer dense1|dense2   the CNN layer a swapped head reads (default: the head file's, else dense1)
   --margin X              crop margin: the square crop's side is (1 + 2X) x the face box's longer side, X in [-0.25, 1]
-                          (default per detector)
+                          (default per detector; a negative X is written --margin=-0.05)
   --align on|off          turn faces upright (eyes level) before cropping, with detectors that give landmarks (yunet)
   --mirror-average on|off classify each face and its mirror image, averaging the probabilities (twice the CNN time;
                           default: as the head file says, on for the shipped fast head)`;

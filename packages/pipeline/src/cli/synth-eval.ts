@@ -34,7 +34,8 @@ ${PIPELINE_FLAGS_HELP}
   --count N               portraits (default 600), the first N of the validation faces shuffled with --seed
   --seed S                seed of the face order and of the portraits (default 1)
   --detectors A,B         detectors to measure (default: all of ${listDetectors().map((d) => d.name).join(", ")})
-  --margins X,Y           margins to sweep (default -0.05,0,0.05,0.1,0.15,0.2: squares of 0.9-1.4x the box)
+  --margins X,Y           margins to sweep (default -0.05,0,0.05,0.1,0.15,0.2: squares of 0.9-1.4x the box;
+                          a list starting with a negative value is written --margins=-0.05,0)
   --aligns L              alignments to sweep: off, landmarks (detector's eyes), truth (the true angle; diagnostic)
                           (default off,landmarks,truth)
   --photos DIR            photos for backgrounds (default <shared>/photos; the faces every detector of the package
