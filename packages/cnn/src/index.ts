@@ -29,6 +29,8 @@ export { AUGMENT_PRESETS, parseAugmentSpec, describeAugmentSpec, augmentFaces, a
 export {
   readFerPlusVotes,
   ferPlusAccuracy,
+  ferPlusDistribution,
+  TargetsFileError,
   readTeacherProbabilities,
   formatTeacherProbabilities,
   buildTargets,

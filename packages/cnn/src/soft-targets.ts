@@ -111,6 +111,21 @@ export async function readFerPlusVotes(file: string, ids: readonly string[], cla
   return { classes: [...classes], count, votes, other, majority, matched, unmatched };
 }
 
+/**
+ * Image `i`'s crowd distribution over the classes, times `scale` (default 1): its votes for them divided by their sum
+ * (contempt, unknown and NF votes dropped, the rest renormalised), written into `out` (length = classes). Returns
+ * false and leaves `out` as it was when the image has no vote for any of the classes (unmatched, or all its votes
+ * contempt/unknown/NF).
+ */
+export function ferPlusDistribution(votes: FerPlusVotes, i: number, out: Float64Array | Float32Array | number[], scale = 1): boolean {
+  const k = votes.classes.length;
+  let total = 0;
+  for (let c = 0; c < k; c++) total += votes.votes[i * k + c]!;
+  if (total <= 0) return false;
+  for (let c = 0; c < k; c++) out[c] = (scale * votes.votes[i * k + c]!) / total;
+  return true;
+}
+
 /** Accuracy against FER+'s majority labels, over the images that have one; the rest are counted, not scored. */
 export function ferPlusAccuracy(predicted: ArrayLike<number>, votes: FerPlusVotes): { accuracy: number; scored: number; excluded: number } {
   let scored = 0;
@@ -207,14 +222,14 @@ export function buildTargets(
   const targets = new Float32Array(count * classes);
   let ferplusFallback = 0;
   let teacherFallback = 0;
+  const crowd = new Float64Array(classes);
   for (let i = 0; i < count; i++) {
     const row = targets.subarray(i * classes, (i + 1) * classes);
     let own = 1;
     if (mix.ferplusWeight > 0 && ferplus !== undefined) {
-      let total = 0;
-      for (let c = 0; c < classes; c++) total += ferplus.votes[i * classes + c]!;
-      if (total > 0) {
-        for (let c = 0; c < classes; c++) row[c]! += (mix.ferplusWeight * ferplus.votes[i * classes + c]!) / total;
+      // Same float64 arithmetic as before this helper existed ((w * v) / total): resumed runs keep identical targets.
+      if (ferPlusDistribution(ferplus, i, crowd, mix.ferplusWeight)) {
+        for (let c = 0; c < classes; c++) row[c]! += crowd[c]!;
         own -= mix.ferplusWeight;
       } else ferplusFallback++;
     }

@@ -1,5 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
+import { ferPlusAccuracy, ferPlusDistribution, readFerPlusVotes } from "@fer/cnn";
 import { EMOTIONS } from "@fer/preprocess";
 import { decodeImage, loadFolderDataset } from "@fer/preprocess/node";
 import { FerDatasetError } from "@fer/preprocess";
@@ -18,13 +19,53 @@ export interface EvaluateOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Use the dataset cache of `@fer/preprocess` for crop folders (default true). */
   readonly cache?: boolean;
+  /**
+   * FER+ crowd votes of the dataset's images: a FER+ CSV (`file,neutral,happiness,...,NF`, rows keyed by a path
+   * ending with `<class>/<file>`, as in fer2013's `ferplus/` folder), or false for none. Default: the file
+   * `<parent of the dataset folder>/ferplus/<dataset folder name>.csv` when it exists (fer2013/test -> ferplus/test.csv).
+   */
+  readonly votes?: string | false;
 }
+
+/** The scores against FER+'s crowd votes (see {@link EvaluationResult.ferplus}). */
+export interface FerPlusEvaluation {
+  /** The votes file read. */
+  readonly file: string;
+  /** Evaluated images with a row in the file; the others are counted in `unmatched` and scored on nothing here. */
+  readonly matched: number;
+  readonly unmatched: number;
+  /**
+   * Accuracy against FER+'s majority label (FER+'s rule, `readFerPlusVotes` of `@fer/cnn`: a unique top vote over all
+   * ten columns that is one of the 7 emotions), over the `majorityScored` images that have one; the other
+   * `majorityExcluded` (unmatched, tied top vote, or top vote contempt/unknown/NF) are excluded. A face not found
+   * (--detect) counts as an error.
+   */
+  readonly majorityAccuracy: number;
+  readonly majorityScored: number;
+  readonly majorityExcluded: number;
+  /**
+   * Mean cross-entropy (nats) of the predicted probabilities against the crowd's distribution over the 7 emotions
+   * (contempt, unknown and NF votes dropped, the rest renormalised: `ferPlusDistribution` of `@fer/cnn`); each
+   * probability is clamped at 1e-7 below. Over the `crossEntropyScored` images with at least one emotion vote and a
+   * prediction; the other `crossEntropyExcluded` (unmatched, no emotion vote, or no face found) are excluded.
+   */
+  readonly crossEntropy: number;
+  readonly crossEntropyScored: number;
+  readonly crossEntropyExcluded: number;
+}
+
+/** Probabilities are clamped at this before the log of the cross-entropy (a 0 would give an infinite loss). */
+export const CROSS_ENTROPY_FLOOR = 1e-7;
 
 /** What `fer eval --json` prints. */
 export interface EvaluationResult {
   /** Images evaluated (readable ones; with --detect, including those where no face was found). */
   readonly images: number;
   readonly accuracy: number;
+  /** Share of images whose label is one of the two most probable classes (a face not found counts as a miss). */
+  readonly top2Accuracy: number;
+  /** Scores against the FER+ crowd votes (see {@link EvaluateOptions.votes}), or null without a votes file. */
+  readonly ferplus: FerPlusEvaluation | null;
   readonly macroF1: number;
   readonly perClass: Record<string, ClassMetrics>;
   /** `confusion[actual][predicted]`, in the order of `classes`. */
@@ -58,6 +99,8 @@ async function evaluateCrops(pipeline: Pipeline, root: string, options: Evaluate
   const map = labelMap(dataset.classes, pipeline.classes, root);
   const actual = Int32Array.from(dataset.labels, (l) => map[l] as number);
   const predicted = new Int32Array(dataset.count);
+  const k = pipeline.classes.length;
+  const probabilities = new Float32Array(dataset.count * k);
   const n = dataset.size * dataset.size;
   const chunk = 256;
   const started = performance.now();
@@ -66,11 +109,21 @@ async function evaluateCrops(pipeline: Pipeline, root: string, options: Evaluate
     const scores = await pipeline.classifyGrayBlock(dataset.pixels.subarray(start * n, (start + count) * n), count);
     scores.forEach((s, i) => {
       predicted[start + i] = pipeline.classes.indexOf(s.emotion);
+      pipeline.classes.forEach((c, j) => (probabilities[(start + i) * k + j] = s.scores[c] ?? 0));
     });
     options.onProgress?.(start + count, dataset.count);
   }
   const ms = performance.now() - started;
-  return { actual, predicted, ms, faces: dataset.count, noFace: [] as string[], problems: problems.map((p) => ({ file: p.file, error: p.error.message })) };
+  return {
+    actual,
+    predicted,
+    probabilities,
+    ids: dataset.ids,
+    ms,
+    faces: dataset.count,
+    noFace: [] as string[],
+    problems: problems.map((p) => ({ file: p.file, error: p.error.message })),
+  };
 }
 
 async function listLabelled(root: string, classes: readonly string[]): Promise<Array<{ file: string; label: number }>> {
@@ -101,6 +154,8 @@ async function evaluatePhotos(pipeline: Pipeline, root: string, options: Evaluat
   const entries = await listLabelled(root, pipeline.classes);
   const actual: number[] = [];
   const predicted: number[] = [];
+  const probabilities: number[] = [];
+  const ids: string[] = [];
   const noFace: string[] = [];
   const problems: Array<{ file: string; error: string }> = [];
   let faces = 0;
@@ -122,23 +177,102 @@ async function evaluatePhotos(pipeline: Pipeline, root: string, options: Evaluat
       continue;
     }
     actual.push(e.label);
+    ids.push(path.relative(root, e.file).split(path.sep).join("/"));
     if (r.faces.length === 0) {
       noFace.push(e.file);
       predicted.push(-1);
+      probabilities.push(...pipeline.classes.map(() => 0));
       continue;
     }
     faces++;
     const largest = r.faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
     predicted.push(pipeline.classes.indexOf(largest.emotion));
+    probabilities.push(...pipeline.classes.map((c) => largest.scores[c] ?? 0));
   }
   const ms = performance.now() - started;
-  return { actual, predicted, ms, faces, noFace, problems };
+  return { actual, predicted, probabilities, ids, ms, faces, noFace, problems };
+}
+
+/**
+ * Share of images whose actual class is among the two most probable (`probabilities`: [images, classes]); an image
+ * predicted -1 (no face found) is a miss. Ties are broken towards the lower class index, like the argmax.
+ */
+export function top2Accuracy(actual: ArrayLike<number>, predicted: ArrayLike<number>, probabilities: ArrayLike<number>, classes: number): number {
+  if (actual.length === 0) return 0;
+  let hits = 0;
+  for (let i = 0; i < actual.length; i++) {
+    if ((predicted[i] as number) < 0) continue;
+    let first = -1;
+    let second = -1;
+    for (let c = 0; c < classes; c++) {
+      const p = probabilities[i * classes + c] as number;
+      if (first < 0 || p > (probabilities[i * classes + first] as number)) {
+        second = first;
+        first = c;
+      } else if (second < 0 || p > (probabilities[i * classes + second] as number)) second = c;
+    }
+    if (actual[i] === first || actual[i] === second) hits++;
+  }
+  return hits / actual.length;
+}
+
+/** `<parent>/ferplus/<name>.csv` beside the dataset folder `<parent>/<name>`, if that file exists. */
+async function votesBeside(root: string): Promise<string | undefined> {
+  const file = path.join(path.dirname(root), "ferplus", `${path.basename(root)}.csv`);
+  try {
+    await access(file);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Scores predictions against FER+ crowd votes read from `file` for the images `ids` (relative to the dataset folder,
+ * `<class>/<file>`): accuracy against the majority label and cross-entropy against the crowd's distribution, with FER+'s
+ * rules as `@fer/cnn` implements them (see {@link FerPlusEvaluation}).
+ * @throws {TargetsFileError} (of `@fer/cnn`) naming the file when it cannot be read as FER+ votes.
+ */
+export async function scoreAgainstFerPlus(
+  file: string,
+  ids: readonly string[],
+  classes: readonly string[],
+  predicted: ArrayLike<number>,
+  probabilities: ArrayLike<number>,
+): Promise<FerPlusEvaluation> {
+  const votes = await readFerPlusVotes(file, ids, classes);
+  const majority = ferPlusAccuracy(predicted, votes);
+  const k = classes.length;
+  const crowd = new Float64Array(k);
+  let loss = 0;
+  let scored = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if ((predicted[i] as number) < 0 || !ferPlusDistribution(votes, i, crowd)) continue;
+    for (let c = 0; c < k; c++) {
+      if (crowd[c]! > 0) loss -= crowd[c]! * Math.log(Math.max(probabilities[i * k + c] as number, CROSS_ENTROPY_FLOOR));
+    }
+    scored++;
+  }
+  return {
+    file,
+    matched: votes.count - votes.unmatched,
+    unmatched: votes.unmatched,
+    majorityAccuracy: majority.accuracy,
+    majorityScored: majority.scored,
+    majorityExcluded: majority.excluded,
+    crossEntropy: scored === 0 ? 0 : loss / scored,
+    crossEntropyScored: scored,
+    crossEntropyExcluded: ids.length - scored,
+  };
 }
 
 /**
  * Evaluates a pipeline on a labelled folder `<root>/<class>/*` (any subset of the seven classes): accuracy, macro-F1,
- * per-class precision/recall/F1, confusion matrix over the pipeline's classes, and time per face.
+ * per-class precision/recall/F1, confusion matrix over the pipeline's classes, top-2 accuracy, time per face, and, with
+ * FER+ votes for the images (see {@link EvaluateOptions.votes}), the accuracy against the crowd's majority and the
+ * cross-entropy against its distribution.
  * @throws {FerDatasetError} `empty-dataset` when no image could be scored (all unreadable): there is no accuracy to give.
+ * @throws {TargetsFileError} (of `@fer/cnn`) when the votes file cannot be read as FER+ votes.
  */
 export async function evaluateFolder(pipeline: Pipeline, root: string, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const abs = path.resolve(root);
@@ -153,9 +287,13 @@ export async function evaluateFolder(pipeline: Pipeline, root: string, options: 
     );
   }
   const m = classificationMetrics(pipeline.classes, run.actual, run.predicted);
+  const votes = options.votes === undefined ? await votesBeside(abs) : options.votes === false ? undefined : path.resolve(options.votes);
+  const ferplus = votes === undefined ? null : await scoreAgainstFerPlus(votes, run.ids, pipeline.classes, run.predicted, run.probabilities);
   return {
     images: run.actual.length,
     accuracy: m.accuracy,
+    top2Accuracy: top2Accuracy(run.actual, run.predicted, run.probabilities, pipeline.classes.length),
+    ferplus,
     macroF1: m.macroF1,
     perClass: m.perClass,
     confusion: m.confusion,

@@ -20,7 +20,15 @@ export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
 export { loadInput, expandImagePaths, expandImageInputs, mapBounded, isImage, checkImage, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
-export { evaluateFolder, type EvaluateOptions, type EvaluationResult } from "./evaluate.js";
+export {
+  evaluateFolder,
+  top2Accuracy,
+  scoreAgainstFerPlus,
+  CROSS_ENTROPY_FLOOR,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type FerPlusEvaluation,
+} from "./evaluate.js";
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
 export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";
 export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./report/markdown.js";

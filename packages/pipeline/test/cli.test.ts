@@ -105,6 +105,23 @@ describe("fer", () => {
     expect((j.models as { mirrorAverage: boolean }).mirrorAverage).toBe(false);
   });
 
+  it("eval --votes scores against FER+ crowd votes (--json); a missing votes file is a one-line error naming it", async () => {
+    const root = await testSlice("slice-votes", ["happy", "sad"]);
+    const votes = path.join(fer2013("test"), "..", "ferplus", "test.csv");
+    const r = await fer(["eval", root, "--cnn", inject("tinyCnnDir"), "--votes", votes, "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { accuracy: number; top2Accuracy: number; ferplus: { file: string; matched: number; unmatched: number; majorityScored: number; crossEntropy: number } };
+    expect(j.top2Accuracy).toBeGreaterThanOrEqual(j.accuracy);
+    expect(j.ferplus).toMatchObject({ file: votes, matched: 10, unmatched: 0 });
+    expect(j.ferplus.majorityScored).toBeGreaterThan(0);
+    expect(j.ferplus.crossEntropy).toBeGreaterThan(0);
+    const missing = path.join(work, "no-such-votes.csv");
+    const bad = await fer(["eval", root, "--cnn", inject("tinyCnnDir"), "--votes", missing]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^fer eval: .*no-such-votes\.csv: cannot read the FER\+ votes/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("refuses bad options with exit code 2", async () => {
     expect((await fer(["analyze", PHOTOS.apollo, "--preset", "slow"])).code).toBe(2);
     const mirror = await fer(["analyze", PHOTOS.apollo, "--mirror-average", "yes"]);

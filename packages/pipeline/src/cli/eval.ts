@@ -12,8 +12,13 @@ Evaluates the pipeline on a labelled folder <root>/<class>/* (any subset of the 
 By default each image is a face crop (FER2013 layout) and is classified whole.
 ${PIPELINE_FLAGS_HELP}
   --detect                each image is a photo: classify its largest detected face (no face = an error, listed)
-  --json                  print {images, accuracy, macroF1, perClass: {<class>: {precision, recall, f1, support}},
-                          confusion, classes, msPerFace, noFace, ...} to stdout
+  --votes FILE|none       FER+ crowd votes of the images (a CSV file,neutral,happiness,...,NF as in fer2013/ferplus/,
+                          rows keyed .../<class>/<file>): adds the accuracy against the FER+ majority and the
+                          cross-entropy against the crowd's distribution. Default: <parent>/ferplus/<folder>.csv beside
+                          the dataset folder when it exists (fer2013/test -> fer2013/ferplus/test.csv); none: no votes
+  --json                  print {images, accuracy, top2Accuracy, macroF1, perClass: {<class>: {precision, recall, f1,
+                          support}}, ferplus: {majorityAccuracy, crossEntropy, ...} | null, confusion, classes,
+                          msPerFace, noFace, ...} to stdout
   --report DIR            write DIR/report.md with the per-class and confusion tables, and the charts
                           DIR/confusion-matrix.png and DIR/class-counts.png (predicted vs actual per class)`;
 
@@ -25,7 +30,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { ...PIPELINE_FLAGS, detect: { type: "boolean", default: false }, json: { type: "boolean", default: false }, report: { type: "string" } },
+      options: {
+        ...PIPELINE_FLAGS,
+        detect: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        report: { type: "string" },
+        votes: { type: "string" },
+      },
     }));
   } catch (e) {
     process.stderr.write(`fer eval: ${(e as Error).message}\n${HELP}\n`);
@@ -49,6 +60,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     let bar: ReturnType<typeof createProgressBar> | undefined;
     const result = await evaluateFolder(pipeline, root, {
       detect: values.detect,
+      ...(values.votes !== undefined ? { votes: values.votes === "none" ? false : values.votes } : {}),
       onProgress: (done, total) => {
         bar ??= createProgressBar({ label: "eval", total, unit: "img" });
         bar.update(done);
@@ -60,9 +72,15 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ ...result, backend }, null, 2)}\n`);
     } else {
+      const fp = result.ferplus;
       process.stdout.write(
-        `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, macro F1 ${result.macroF1.toFixed(3)}, ` +
-          `${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
+        `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, top-2 ${(result.top2Accuracy * 100).toFixed(2)}%, ` +
+          `macro F1 ${result.macroF1.toFixed(3)}, ${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
+          (fp === null
+            ? ""
+            : `FER+ votes (${fp.file}): accuracy against the majority ${(fp.majorityAccuracy * 100).toFixed(2)}% on ${fp.majorityScored} images ` +
+              `(${fp.majorityExcluded} without one), cross-entropy against the crowd ${fp.crossEntropy.toFixed(4)} nats on ${fp.crossEntropyScored} ` +
+              `(${fp.crossEntropyExcluded} excluded)\n`) +
           `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; ${backend}\n`,
       );
     }

@@ -84,7 +84,7 @@ export function pipelineOptionsFromFlags(values: {
 /** Prints an error for the user: usage errors and the typed errors of fer packages as one line, others with a stack. */
 export function reportFailure(command: string, e: unknown): number {
   const err = e instanceof Error ? e : new Error(String(e));
-  const known = err instanceof UsageError || ["PipelineError", "FerImageError", "FerDatasetError", "HeadError", "FaceDetectError", "ModelFolderError", "DatasetMismatchError", "EmbeddingError", "BackendUnavailableError"].includes(err.name);
+  const known = err instanceof UsageError || ["PipelineError", "FerImageError", "FerDatasetError", "HeadError", "FaceDetectError", "ModelFolderError", "DatasetMismatchError", "EmbeddingError", "BackendUnavailableError", "TargetsFileError"].includes(err.name);
   process.stderr.write(`fer ${command}: ${known ? err.message : (err.stack ?? err.message)}\n`);
   return err instanceof UsageError ? 2 : 1;
 }

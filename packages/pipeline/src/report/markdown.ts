@@ -30,6 +30,29 @@ export function confusionTable(r: EvaluationResult): string {
   ].join("\n");
 }
 
+/** The FER+ section of the report (empty without votes): the crowd's yardsticks beside FER2013's label. */
+export function ferPlusSection(r: EvaluationResult): string[] {
+  const fp = r.ferplus;
+  if (fp === null) return [];
+  return [
+    "## Against the FER+ crowd votes",
+    "",
+    `Votes: \`${fp.file}\` (${fp.matched} of the ${r.images} images have a row; ${fp.unmatched} do not).`,
+    "",
+    "| yardstick | value | images scored | images excluded |",
+    "| --- | ---: | ---: | ---: |",
+    `| accuracy against the FER2013 label | ${pct(r.accuracy)} | ${r.images} | 0 |`,
+    `| accuracy against the FER+ majority | ${pct(fp.majorityAccuracy)} | ${fp.majorityScored} | ${fp.majorityExcluded} |`,
+    `| mean of the two accuracies | ${pct((r.accuracy + fp.majorityAccuracy) / 2)} | | |`,
+    `| cross-entropy against the crowd's distribution (nats) | ${fp.crossEntropy.toFixed(4)} | ${fp.crossEntropyScored} | ${fp.crossEntropyExcluded} |`,
+    "",
+    "The FER+ majority is FER+'s rule: a unique top vote over all ten columns (with contempt, unknown and not-a-face) that " +
+      "is one of the 7 emotions; other images are excluded from that accuracy. The crowd's distribution keeps the votes for " +
+      "the 7 emotions, renormalised; images with none are excluded from the cross-entropy.",
+    "",
+  ];
+}
+
 /** The whole Markdown report of an evaluation (the charts are referenced as PNG files beside it). */
 export function reportMarkdown(r: EvaluationResult, charts: { confusion: string; counts: string }, meta: { date: string; backend?: string }): string {
   const lines = [
@@ -41,10 +64,11 @@ export function reportMarkdown(r: EvaluationResult, charts: { confusion: string;
     "",
     "## Summary",
     "",
-    `| images | accuracy | macro F1 | ms per face |${r.detect ? " no face found |" : ""}`,
-    `| ---: | ---: | ---: | ---: |${r.detect ? " ---: |" : ""}`,
-    `| ${r.images} | ${pct(r.accuracy)} | ${f2(r.macroF1)} | ${r.msPerFace.toFixed(2)} |${r.detect ? ` ${r.noFace.length} |` : ""}`,
+    `| images | accuracy | top-2 accuracy | macro F1 | ms per face |${r.detect ? " no face found |" : ""}`,
+    `| ---: | ---: | ---: | ---: | ---: |${r.detect ? " ---: |" : ""}`,
+    `| ${r.images} | ${pct(r.accuracy)} | ${pct(r.top2Accuracy)} | ${f2(r.macroF1)} | ${r.msPerFace.toFixed(2)} |${r.detect ? ` ${r.noFace.length} |` : ""}`,
     "",
+    ...ferPlusSection(r),
     "## Per class",
     "",
     perClassTable(r),
