@@ -1,12 +1,11 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { findUnhelpfulImages, loadFolderDataset, subsetDataset, type FaceDataset } from "@fer/preprocess/node";
+import { findUnhelpfulImages, loadFolderDataset, subsetDataset, writeFileAtomic, type FaceDataset } from "@fer/preprocess/node";
 import { ALL_ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
 import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
 import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
 import { writeModelCard } from "./model-io.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import { formatTeacherProbabilities } from "./soft-targets.js";
 import { mirrorFaces } from "@fer/preprocess";
 import { existsSync } from "node:fs";

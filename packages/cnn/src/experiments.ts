@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { FaceDataset } from "@fer/preprocess";
 import { ARCHITECTURE_SPECS, ARCHITECTURES, type Architecture } from "./architectures.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "@fer/preprocess/node";
 import { trainCnn, type TrainOptions } from "./train.js";
 
 /** One row of a study table: a configuration trained `runs` times with different seeds. */

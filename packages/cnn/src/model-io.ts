@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic, writeFilesAtomically } from "@fer/preprocess/node";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
 
 const MODEL_JSON = "model.json";
@@ -52,8 +52,11 @@ export async function layersModelFiles(model: tfl.LayersModel): Promise<{ [MODEL
 /** Saves a layers model as model.json + weights.bin in `dir` (tfjs layers format, loadable by tf.loadLayersModel). */
 export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<void> {
   const files = await layersModelFiles(model);
-  await writeFileAtomic(join(dir, WEIGHTS_BIN), files[WEIGHTS_BIN]);
-  await writeFileAtomic(join(dir, MODEL_JSON), files[MODEL_JSON]);
+  // weights first, then the graph that names them: a reader never sees a model.json without its weights
+  await writeFilesAtomically([
+    { path: join(dir, WEIGHTS_BIN), data: files[WEIGHTS_BIN] },
+    { path: join(dir, MODEL_JSON), data: files[MODEL_JSON] },
+  ]);
 }
 
 async function readOrFail(dir: string, file: string): Promise<Buffer> {

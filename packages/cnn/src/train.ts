@@ -18,7 +18,7 @@ import { createLocalStepRunner, lossFromLogits, stepSeed, type StepRunner } from
 import type { CrossEntropyFrom } from "./losses.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";
 import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "@fer/preprocess/node";
 import { initBackend, describeBackend } from "./backend/index.js";
 import { augmentRandom, batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
