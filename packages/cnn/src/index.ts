@@ -1,13 +1,81 @@
-export * from "./architectures.js";
-export * from "./model-card.js";
-export * from "./model-io.js";
-export * from "./inference.js";
-export * from "./losses.js";
-export * from "./train.js";
+export {
+  ALL_ARCHITECTURES,
+  type Architecture,
+  ARCHITECTURE_SPECS,
+  ARCHITECTURES,
+  type ArchitectureSpec,
+  buildModel,
+  type BuildModelOptions,
+  FEATURE_LAYERS,
+  type FeatureLayer,
+  isArchitecture,
+  isModernArchitecture,
+  LOGITS_LAYER,
+  MODERN_ARCHITECTURES,
+  MODERN_BATCH_NORM,
+  MODERN_DROPOUT,
+  type ModernArchitecture,
+  type OutputKind,
+  type StudyArchitecture,
+  type StudyArchitectureSpec,
+} from "./architectures.js";
+export {
+  cnnFeaturiserId,
+  MODEL_CARD_FORMAT,
+  MODEL_CARD_VERSION,
+  type ModelCard,
+} from "./model-card.js";
+export {
+  layersModelFiles,
+  loadLayersModel,
+  ModelFolderError,
+  readModelCard,
+  saveLayersModel,
+  saveModelFolder,
+  writeModelCard,
+} from "./model-io.js";
+export {
+  accuracy,
+  argmaxRows,
+  extractFeatures,
+  featureModel,
+  INFERENCE_BATCH,
+  runBatched,
+} from "./inference.js";
+export {
+  classificationLoss,
+  type CrossEntropyFrom,
+  crossEntropyFromLogits,
+  l2Penalty,
+} from "./losses.js";
+export {
+  CheckpointError,
+  type EpochLog,
+  trainCnn,
+  type TrainOptions,
+  TrainOptionsError,
+  type TrainResult,
+} from "./train.js";
 export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOptions } from "./progress.js";
 export { initBackend, describeBackend, type BackendInfo, type BackendName } from "./backend/index.js";
-export * from "./cnn-model.js";
-export * from "./experiments.js";
+export {
+  DatasetMismatchError,
+  evaluateCnn,
+  type EvaluateCnnOptions,
+  type FerCnn,
+  labelsForModel,
+  loadCnn,
+  type LoadCnnOptions,
+} from "./cnn-model.js";
+export {
+  type ExperimentOptions,
+  type ExperimentRow,
+  type ExperimentTable,
+  formatExperimentTable,
+  runExperimentTable,
+  summarise,
+  tableVariants,
+} from "./experiments.js";
 export { defaultCnnDir, DEFAULT_MODEL_NAME } from "./default-model.js";
 export { trainingPartOf, type TrainingPart } from "./training-split.js";
 export { parsePlateauSchedule, plateauStep, describePlateauSchedule, type PlateauSchedule } from "./lr-schedule.js";

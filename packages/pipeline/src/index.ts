@@ -3,7 +3,10 @@
  * preprocess them as at training, featurise them (a CNN of `@fer/cnn` or an embedder of `@fer/embeddings-vggface2`),
  * classify them with a head (`@fer/heads`), draw the result, and evaluate on labelled folders.
  */
-export * from "./errors.js";
+export {
+  PipelineError,
+  type PipelineErrorKind,
+} from "./errors.js";
 export {
   createPipeline,
   type Pipeline,

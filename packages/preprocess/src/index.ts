@@ -2,10 +2,26 @@
  * Browser-safe entry of `@fer/preprocess`: contracts and pure-TypeScript image operations on plain typed arrays.
  * No sharp, no `node:` imports. Decoding, encoding and dataset loaders live in `@fer/preprocess/node`.
  */
-export * from "./emotions.js";
-export * from "./image.js";
-export * from "./dataset.js";
-export * from "./errors.js";
+export {
+  type Emotion,
+  EMOTIONS,
+  isEmotion,
+} from "./emotions.js";
+export {
+  type Box,
+  type GrayImage,
+  type Image,
+} from "./image.js";
+export {
+  type FaceDataset,
+} from "./dataset.js";
+export {
+  FerDatasetError,
+  type FerDatasetErrorKind,
+  FerError,
+  FerImageError,
+  type FerImageErrorKind,
+} from "./errors.js";
 export { assertImage, assertGray } from "./image-check.js";
 export { toGray } from "./gray.js";
 export { resize, type ResizeMethod, type ResizeOptions } from "./resize.js";
