@@ -1,4 +1,5 @@
 import { EMOTIONS } from "@fer/preprocess";
+import { applyLogistic, applyTemperature, parseCalibration, type Calibration } from "./calibration.js";
 import { HeadError } from "./errors.js";
 import { checkClasses, encodeLabels, type LabelsInput } from "./labels.js";
 import { assertDimension, toFeatureMatrix, type FeatureMatrix, type FeaturesInput } from "./matrix.js";
@@ -42,6 +43,11 @@ export interface SavedHead {
   readonly scaler: StandardizerJSON | null;
   /** Kind-specific model state. */
   readonly model: unknown;
+  /**
+   * How `predictProba` calibrates the model's scores (see {@link Calibration}); absent in files written before
+   * calibration existed, which load uncalibrated (temperature 1).
+   */
+  readonly calibration?: Calibration;
 }
 
 /**
@@ -65,8 +71,25 @@ export interface Head {
   fit(X: FeaturesInput, y: LabelsInput, options?: FitOptions): Promise<this>;
   /** Predicted class index (into `classes`) of each feature vector. */
   predict(X: FeaturesInput): number[];
-  /** Per-class probabilities of each feature vector; each row sums to 1 (see `describe().probabilities`). */
+  /**
+   * Per-class probabilities of each feature vector; each row sums to 1 (see `describe().probabilities`), after the
+   * head's {@link Head.calibration} when it has one.
+   */
   predictProba(X: FeaturesInput): number[][];
+  /** The calibration `predictProba` applies, or null (the model's own probabilities). */
+  readonly calibration: Calibration | null;
+  /**
+   * Sets (or with null removes) the calibration `predictProba` applies; saved with the head by `toJSON`.
+   * A `logistic` calibration needs a head with decision values ({@link Head.decisionValueCount} > 0) and that many
+   * inputs; otherwise throws `bad-parameter`.
+   */
+  setCalibration(calibration: Calibration | null): void;
+  /** The model's own probabilities, before calibration (what a temperature calibration is fitted on). */
+  predictProbaUncalibrated(X: FeaturesInput): number[][];
+  /** Number of decision values per vector (one per pair of classes for an SVM); 0 when the head has none. */
+  readonly decisionValueCount: number;
+  /** The model's decision values (what a logistic calibration is fitted on); throws `bad-parameter` without any. */
+  decisionValues(X: FeaturesInput): number[][];
   /** The head as a JSON-serialisable document (restore it with `headFromJSON`). */
   toJSON(): SavedHead;
   /** Parameters with their meaning, defaults and current values, and how probabilities are computed. */
@@ -88,6 +111,7 @@ export abstract class BaseHead<P extends object, M> implements Head {
   private _scaler: Standardizer | null = null;
   private _model: M | undefined;
   private _disposed = false;
+  private _calibration: Calibration | null = null;
 
   protected constructor(kind: HeadKind, specs: readonly ParamSpec[], params: Partial<P> | undefined) {
     this.params = resolveParams<P & Record<string, ParamValue>>(kind, specs, params);
@@ -109,6 +133,14 @@ export abstract class BaseHead<P extends object, M> implements Head {
   protected abstract modelToJSON(model: M): unknown;
   /** Frees a model's non-GC resources (default: nothing). */
   protected releaseModel(_model: M): void {}
+  /** Decision values per vector of a model (default: none). */
+  protected decisionCountModel(_model: M): number {
+    return 0;
+  }
+  /** Row-major N x {@link decisionCountModel} decision values (only called when that count is > 0). */
+  protected decisionModel(_model: M, _x: FeatureMatrix): Float64Array {
+    return new Float64Array(0);
+  }
 
   /** Predicted classes; default: argmax of the probabilities (lowest index wins ties). */
   protected predictModel(model: M, x: FeatureMatrix, numClasses: number): Int32Array {
@@ -147,16 +179,63 @@ export abstract class BaseHead<P extends object, M> implements Head {
 
   predict(X: FeaturesInput): number[] {
     const [model, xs] = this.prepare(X);
-    return Array.from(this.predictModel(model, xs, this._classes.length));
+    const k = this._classes.length;
+    // A temperature keeps each row's order; a logistic probability model does not, and then decides the class.
+    if (this._calibration?.method === "logistic") return Array.from(argmaxRows(this.calibratedProba(model, xs, k), k));
+    return Array.from(this.predictModel(model, xs, k));
   }
 
   predictProba(X: FeaturesInput): number[][] {
     const [model, xs] = this.prepare(X);
     const k = this._classes.length;
-    const p = this.probaModel(model, xs, k);
-    const rows: number[][] = new Array(xs.rows);
-    for (let i = 0; i < xs.rows; i++) rows[i] = Array.from(p.subarray(i * k, (i + 1) * k));
-    return rows;
+    return matrixRows(this.calibratedProba(model, xs, k), k);
+  }
+
+  predictProbaUncalibrated(X: FeaturesInput): number[][] {
+    const [model, xs] = this.prepare(X);
+    const k = this._classes.length;
+    return matrixRows(this.probaModel(model, xs, k), k);
+  }
+
+  get calibration(): Calibration | null {
+    return this._calibration;
+  }
+
+  setCalibration(calibration: Calibration | null): void {
+    const model = this.requireModel();
+    if (calibration === null) {
+      this._calibration = null;
+      return;
+    }
+    let checked: Calibration | null;
+    try {
+      checked = parseCalibration(calibration, this._classes.length);
+    } catch (e) {
+      throw new HeadError("bad-parameter", (e as Error).message);
+    }
+    if (checked?.method === "logistic" && checked.inputs !== this.decisionCountModel(model)) {
+      throw new HeadError("bad-parameter", `a logistic calibration of ${checked.inputs} inputs does not fit this ${this.kind} head (${this.decisionCountModel(model)} decision values)`);
+    }
+    this._calibration = checked;
+  }
+
+  get decisionValueCount(): number {
+    return this._model === undefined ? 0 : this.decisionCountModel(this._model);
+  }
+
+  decisionValues(X: FeaturesInput): number[][] {
+    const [model, xs] = this.prepare(X);
+    const m = this.decisionCountModel(model);
+    if (m === 0) throw new HeadError("bad-parameter", `a ${this.kind} head has no decision values`);
+    return matrixRows(this.decisionModel(model, xs), m);
+  }
+
+  /** Row-major N x k probabilities after the calibration. */
+  private calibratedProba(model: M, xs: FeatureMatrix, k: number): Float64Array {
+    const c = this._calibration;
+    if (c === null) return this.probaModel(model, xs, k);
+    if (c.method === "temperature") return applyTemperature(this.probaModel(model, xs, k), k, c.temperature, c.floor);
+    return applyLogistic(this.decisionModel(model, xs), c, k);
   }
 
   toJSON(): SavedHead {
@@ -170,6 +249,7 @@ export abstract class BaseHead<P extends object, M> implements Head {
       dim: this._dim as number,
       scaler: this._scaler ? this._scaler.toJSON() : null,
       model: this.modelToJSON(model),
+      ...(this._calibration ? { calibration: this._calibration } : {}),
     };
   }
 
@@ -177,7 +257,7 @@ export abstract class BaseHead<P extends object, M> implements Head {
     return {
       kind: this.kind,
       summary: this.summary,
-      probabilities: this.probabilityMethod,
+      probabilities: this.probabilityMethod + describeCalibration(this._calibration),
       params: this.specs.map(({ check: _check, ...rest }) => ({
         ...rest,
         value: (this.params as Record<string, ParamValue>)[rest.name] ?? null,
@@ -198,6 +278,7 @@ export abstract class BaseHead<P extends object, M> implements Head {
     this._classes = classes;
     this._dim = dim;
     this._scaler = scaler;
+    this._calibration = null;
   }
 
   /** Restores the common envelope fields of `saved` into this (unfitted) head with `model`. */
@@ -206,7 +287,12 @@ export abstract class BaseHead<P extends object, M> implements Head {
     if (this.standardize !== (scaler !== null)) {
       throw new HeadError("bad-format", `saved ${saved.kind} head: params.standardize does not match the saved scaler`);
     }
+    const calibration = parseCalibration(saved.calibration, saved.classes.length);
+    if (calibration?.method === "logistic" && calibration.inputs !== this.decisionCountModel(model)) {
+      throw new HeadError("bad-format", `saved ${saved.kind} head: its logistic calibration expects ${calibration.inputs} decision values, the model gives ${this.decisionCountModel(model)}`);
+    }
     this.commit(model, [...saved.classes], saved.dim, scaler);
+    this._calibration = calibration;
     return this;
   }
 
@@ -228,6 +314,23 @@ export abstract class BaseHead<P extends object, M> implements Head {
   private assertUsable(): void {
     if (this._disposed) throw new HeadError("disposed", `${this.kind} head was disposed`);
   }
+}
+
+/** How `predictProba` calibrates, for {@link Head.describe} ("" without a calibration). */
+function describeCalibration(c: Calibration | null): string {
+  if (c === null) return "";
+  const on = c.fittedOn !== undefined ? ` (fitted on ${c.fittedOn})` : "";
+  return c.method === "temperature"
+    ? `; then temperature scaling, T = ${c.temperature.toPrecision(4)}${on}: softmax of log(max(p, ${c.floor})) / T`
+    : `; replaced by a multinomial logistic model on the ${c.inputs} decision values${on}`;
+}
+
+/** Row-major N x k values as N arrays. */
+function matrixRows(p: Float64Array, k: number): number[][] {
+  const n = p.length / k;
+  const rows: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = Array.from(p.subarray(i * k, (i + 1) * k));
+  return rows;
 }
 
 /** Index of the largest value of each row of a row-major matrix with `k` columns (first one on ties). */

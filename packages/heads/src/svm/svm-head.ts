@@ -5,6 +5,7 @@ import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { Pca, type PcaJSON } from "../core/pca.js";
 import { checkLibsvmText, loadAsSaved, savedLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
 import { resolveGamma, type GammaSetting } from "./gamma.js";
+import { decisionValueCount, svmDecisionValues } from "./decision-values.js";
 import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";
 
 export { checkLibsvmText } from "./compact-libsvm.js";
@@ -184,6 +185,14 @@ export class SvmHead extends BaseHead<SvmHeadParams, SvmModel> {
     const out = new Float64Array(x.rows * numClasses);
     pred.forEach((c, i) => (out[i * numClasses + c] = 1));
     return out;
+  }
+
+  protected override decisionCountModel(model: SvmModel): number {
+    return decisionValueCount(model.trained.serialized);
+  }
+
+  protected override decisionModel(model: SvmModel, x: FeatureMatrix): Float64Array {
+    return svmDecisionValues(model.trained, model.trained.serialized, model.pca ? model.pca.transform(x) : x);
   }
 
   protected modelToJSON(model: SvmModel): SvmModelJSON {
