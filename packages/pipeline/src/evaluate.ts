@@ -6,7 +6,8 @@ import { decodeImage, loadFolderDataset } from "@fer/preprocess/node";
 import { FerDatasetError } from "@fer/preprocess";
 import { hasImageExtension, mapBounded } from "./input.js";
 import type { ModelsUsed, Pipeline } from "./pipeline.js";
-import { classificationMetrics, type ClassMetrics } from "./report/metrics.js";
+import { calibrationOfRun, classificationMetrics, type ClassMetrics } from "./report/metrics.js";
+import type { CalibrationError } from "@fer/heads";
 
 /** Options of {@link evaluateFolder}. */
 export interface EvaluateOptions {
@@ -25,6 +26,11 @@ export interface EvaluateOptions {
    * `<parent of the dataset folder>/ferplus/<dataset folder name>.csv` when it exists (fer2013/test -> ferplus/test.csv).
    */
   readonly votes?: string | false;
+  /**
+   * Stops the evaluation: no new image is started, the ones in flight finish, and {@link evaluateFolder} throws the
+   * signal's reason instead of returning metrics (the images are in class-folder order: a part is not the dataset).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The scores against FER+'s crowd votes (see {@link EvaluationResult.ferplus}). */
@@ -66,6 +72,12 @@ export interface EvaluationResult {
   readonly top2Accuracy: number;
   /** Scores against the FER+ crowd votes (see {@link EvaluateOptions.votes}), or null without a votes file. */
   readonly ferplus: FerPlusEvaluation | null;
+  /**
+   * Top-label calibration of the probabilities: expected calibration error over 15 equal-width confidence bins
+   * (`ece`, in [0, 1]), the largest bin gap, and the bins of the reliability diagram; images with no face found are
+   * left out.
+   */
+  readonly calibration: CalibrationError;
   readonly macroF1: number;
   readonly perClass: Record<string, ClassMetrics>;
   /** `confusion[actual][predicted]`, in the order of `classes`. */
@@ -95,7 +107,11 @@ function labelMap(datasetClasses: readonly string[], modelClasses: readonly stri
 }
 
 async function evaluateCrops(pipeline: Pipeline, root: string, options: EvaluateOptions) {
-  const { dataset, problems } = await loadFolderDataset(root, { size: pipeline.featuriser.faceSize, cache: options.cache ?? true });
+  const { dataset, problems } = await loadFolderDataset(root, {
+    size: pipeline.featuriser.faceSize,
+    cache: options.cache ?? true,
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  });
   const map = labelMap(dataset.classes, pipeline.classes, root);
   const actual = Int32Array.from(dataset.labels, (l) => map[l] as number);
   const predicted = new Int32Array(dataset.count);
@@ -105,6 +121,7 @@ async function evaluateCrops(pipeline: Pipeline, root: string, options: Evaluate
   const chunk = 256;
   const started = performance.now();
   for (let start = 0; start < dataset.count; start += chunk) {
+    options.signal?.throwIfAborted();
     const count = Math.min(chunk, dataset.count - start);
     const scores = await pipeline.classifyGrayBlock(dataset.pixels.subarray(start * n, (start + count) * n), count);
     scores.forEach((s, i) => {
@@ -126,7 +143,8 @@ async function evaluateCrops(pipeline: Pipeline, root: string, options: Evaluate
   };
 }
 
-async function listLabelled(root: string, classes: readonly string[]): Promise<Array<{ file: string; label: number }>> {
+/** The images of `<root>/<class>/*`; a class folder that cannot be listed is a problem (its images skipped), not the end. */
+async function listLabelled(root: string, classes: readonly string[]): Promise<{ entries: Array<{ file: string; label: number }>; problems: Array<{ file: string; error: string }> }> {
   let dirs;
   try {
     dirs = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith("."));
@@ -134,11 +152,21 @@ async function listLabelled(root: string, classes: readonly string[]): Promise<A
     throw new FerDatasetError("unreadable-folder", root, (cause as NodeJS.ErrnoException).code ?? String(cause), { cause });
   }
   const out: Array<{ file: string; label: number }> = [];
+  const problems: Array<{ file: string; error: string }> = [];
   for (const cls of EMOTIONS) {
     if (!dirs.some((d) => d.name === cls)) continue;
     const label = classes.indexOf(cls);
     if (label < 0) throw new FerDatasetError("unknown-class-folder", path.join(root, cls), `the model's classes are ${classes.join(", ")}`);
-    const files = (await readdir(path.join(root, cls))).filter((f) => !f.startsWith(".") && hasImageExtension(f)).sort();
+    const dir = path.join(root, cls);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+      problems.push({ file: dir, error: new FerDatasetError("unreadable-folder", dir, `${code}; its images are skipped`, { cause }).message });
+      continue;
+    }
+    const files = names.filter((f) => !f.startsWith(".") && hasImageExtension(f)).sort();
     for (const f of files) out.push({ file: path.join(root, cls, f), label });
   }
   for (const d of dirs) {
@@ -146,22 +174,28 @@ async function listLabelled(root: string, classes: readonly string[]): Promise<A
       throw new FerDatasetError("unknown-class-folder", path.join(root, d.name), `"${d.name}" is not one of ${EMOTIONS.join(", ")}`);
     }
   }
-  if (out.length === 0) throw new FerDatasetError("empty-dataset", root, "no class folder with images");
-  return out;
+  if (out.length === 0 && problems.length === 0) throw new FerDatasetError("empty-dataset", root, "no class folder with images");
+  return { entries: out, problems };
 }
 
 async function evaluatePhotos(pipeline: Pipeline, root: string, options: EvaluateOptions) {
-  const entries = await listLabelled(root, pipeline.classes);
+  const { entries, problems } = await listLabelled(root, pipeline.classes);
   const actual: number[] = [];
   const predicted: number[] = [];
   const probabilities: number[] = [];
   const ids: string[] = [];
   const noFace: string[] = [];
-  const problems: Array<{ file: string; error: string }> = [];
   let faces = 0;
   let done = 0;
   const started = performance.now();
-  const results = mapBounded(entries, 2, async (e) => {
+  // After a stop no new image is handed out; the ones in flight finish.
+  function* untilStopped(): Generator<{ file: string; label: number }> {
+    for (const e of entries) {
+      if (options.signal?.aborted) return;
+      yield e;
+    }
+  }
+  const results = mapBounded(untilStopped(), 2, async (e) => {
     try {
       const image = await decodeImage(e.file);
       const r = await pipeline.analyzeImage(image, e.file);
@@ -189,6 +223,7 @@ async function evaluatePhotos(pipeline: Pipeline, root: string, options: Evaluat
     predicted.push(pipeline.classes.indexOf(largest.emotion));
     probabilities.push(...pipeline.classes.map((c) => largest.scores[c] ?? 0));
   }
+  options.signal?.throwIfAborted();
   const ms = performance.now() - started;
   return { actual, predicted, probabilities, ids, ms, faces, noFace, problems };
 }
@@ -273,6 +308,7 @@ export async function scoreAgainstFerPlus(
  * cross-entropy against its distribution.
  * @throws {FerDatasetError} `empty-dataset` when no image could be scored (all unreadable): there is no accuracy to give.
  * @throws {TargetsFileError} (of `@fer/cnn`) when the votes file cannot be read as FER+ votes.
+ * @throws the reason of {@link EvaluateOptions.signal} when it was aborted.
  */
 export async function evaluateFolder(pipeline: Pipeline, root: string, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const abs = path.resolve(root);
@@ -294,6 +330,7 @@ export async function evaluateFolder(pipeline: Pipeline, root: string, options: 
     accuracy: m.accuracy,
     top2Accuracy: top2Accuracy(run.actual, run.predicted, run.probabilities, pipeline.classes.length),
     ferplus,
+    calibration: calibrationOfRun(run.actual, run.predicted, run.probabilities, pipeline.classes.length),
     macroF1: m.macroF1,
     perClass: m.perClass,
     confusion: m.confusion,

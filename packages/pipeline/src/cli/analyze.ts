@@ -4,7 +4,7 @@ import { saveImageAs } from "../annotate.js";
 import { annotate } from "../annotate.js";
 import { expandImageInputs, type BatchInput } from "../input.js";
 import { createPipeline, type AnalysisResult } from "../pipeline.js";
-import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, UsageError } from "./options.js";
+import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 import { OutputFolder } from "./output-folder.js";
 
 const HELP = `usage: fer analyze <image|folder>... [options]
@@ -49,33 +49,6 @@ export function toJsonEntry(r: AnalysisResult): AnalyzeJsonEntry {
   };
 }
 
-/** The exit code of a run stopped by a signal (128 + its number, as a shell reports it). */
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-/**
- * Listens for SIGINT and SIGTERM while a batch runs: the first one only sets `signal` (the batch stops taking inputs
- * and finishes cleanly); a second one exits at once. `dispose()` restores the default handling.
- */
-function stopOnSignals(): { readonly signal: string | undefined; dispose(): void } {
-  const state = { signal: undefined as string | undefined };
-  const handler = (sig: NodeJS.Signals): void => {
-    if (state.signal !== undefined) process.exit(SIGNAL_EXIT[sig] ?? 1);
-    state.signal = sig;
-    process.stderr.write(`\nfer analyze: ${sig}: finishing the images in flight (again to stop at once)\n`);
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    get signal() {
-      return state.signal;
-    },
-    dispose() {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    },
-  };
-}
-
 /** `fer analyze <image|folder>... [--out DIR] [--json] ...`. */
 export async function analyzeCommand(argv: string[]): Promise<number> {
   let values;
@@ -102,7 +75,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   let pipeline;
-  const stop = stopOnSignals();
+  const stop = stopOnSignals("analyze", "finishing the images in flight");
   try {
     if (positionals.length === 0) throw new UsageError(`no image or folder given\n${HELP}`);
     if (values.format !== "png" && values.format !== "jpeg") throw new UsageError(`--format must be png or jpeg, got "${values.format}"`);

@@ -4,7 +4,7 @@ import { createProgressBar } from "@fer/cnn";
 import { evaluateFolder } from "../evaluate.js";
 import { createPipeline } from "../pipeline.js";
 import { writeReport } from "../report/markdown.js";
-import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, UsageError } from "./options.js";
+import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 
 const HELP = `usage: fer eval <dataset-folder> [options]
 
@@ -20,7 +20,9 @@ ${PIPELINE_FLAGS_HELP}
                           support}}, ferplus: {majorityAccuracy, crossEntropy, ...} | null, confusion, classes,
                           msPerFace, noFace, ...} to stdout
   --report DIR            write DIR/report.md with the per-class and confusion tables, and the charts
-                          DIR/confusion-matrix.png and DIR/class-counts.png (predicted vs actual per class)`;
+                          DIR/confusion-matrix.png and DIR/class-counts.png (predicted vs actual per class)
+On SIGINT/SIGTERM no new image is started, the ones in flight finish, and fer eval says how far it got, prints no
+metrics and writes no report (the images go class folder by class folder: a part is not the dataset), exit 130/143.`;
 
 /** `fer eval <dataset-folder> [--detect] [--json] [--report DIR] ...`. */
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -47,6 +49,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   let pipeline;
+  const stop = stopOnSignals("eval", "stopping after the images in flight");
+  let progress: { done: number; total: number } | undefined;
   try {
     if (positionals.length !== 1) throw new UsageError(`give exactly one dataset folder\n${HELP}`);
     const root = path.resolve(positionals[0] as string);
@@ -61,7 +65,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const result = await evaluateFolder(pipeline, root, {
       detect: values.detect,
       ...(values.votes !== undefined ? { votes: values.votes === "none" ? false : values.votes } : {}),
+      signal: stop.abort,
       onProgress: (done, total) => {
+        progress = { done, total };
         bar ??= createProgressBar({ label: "eval", total, unit: "img" });
         bar.update(done);
       },
@@ -74,7 +80,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     } else {
       const fp = result.ferplus;
       process.stdout.write(
-        `${result.images} images: accuracy ${(result.accuracy * 100).toFixed(2)}%, top-2 ${(result.top2Accuracy * 100).toFixed(2)}%, ` +
+        `${result.images} images${result.problems.length > 0 ? ` (${result.problems.length} skipped, listed above)` : ""}: accuracy ${(result.accuracy * 100).toFixed(2)}%, top-2 ${(result.top2Accuracy * 100).toFixed(2)}%, ` +
           `macro F1 ${result.macroF1.toFixed(3)}, ${result.msPerFace.toFixed(2)} ms/face${values.detect ? `, no face found in ${result.noFace.length}` : ""}\n` +
           (fp === null
             ? ""
@@ -96,8 +102,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    return reportFailure("eval", e);
+    if (stop.signal === undefined || e !== stop.abort.reason) return reportFailure("eval", e);
+    const where = progress === undefined ? "before classifying any image" : `after classifying ${progress.done} of ${progress.total} images`;
+    process.stderr.write(`\nfer eval: stopped by ${stop.signal} ${where}; no metrics and no report (a part of the dataset is not the dataset)\n`);
+    return SIGNAL_EXIT[stop.signal] ?? 1;
   } finally {
     pipeline?.dispose();
+    stop.dispose();
   }
 }

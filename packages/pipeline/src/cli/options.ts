@@ -88,3 +88,34 @@ export function reportFailure(command: string, e: unknown): number {
   process.stderr.write(`fer ${command}: ${known ? err.message : (err.stack ?? err.message)}\n`);
   return err instanceof UsageError ? 2 : 1;
 }
+
+/** The exit code of a run stopped by a signal (128 + its number, as a shell reports it). */
+export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Listens for SIGINT and SIGTERM while a command runs: the first one sets `signal`, aborts `abort` (the command stops
+ * taking inputs and finishes cleanly) and says `fer <command>: <SIG>: <doing> (again to stop at once)`; a second one
+ * exits at once with {@link SIGNAL_EXIT}'s code. `dispose()` restores the default handling.
+ */
+export function stopOnSignals(command: string, doing: string): { readonly signal: string | undefined; readonly abort: AbortSignal; dispose(): void } {
+  const state = { signal: undefined as string | undefined };
+  const controller = new AbortController();
+  const handler = (sig: NodeJS.Signals): void => {
+    if (state.signal !== undefined) process.exit(SIGNAL_EXIT[sig] ?? 1);
+    state.signal = sig;
+    process.stderr.write(`\nfer ${command}: ${sig}: ${doing} (again to stop at once)\n`);
+    controller.abort(new Error(`stopped by ${sig}`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    get signal() {
+      return state.signal;
+    },
+    abort: controller.signal,
+    dispose() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}

@@ -34,6 +34,8 @@ export interface LoadFolderOptions extends InputLimits {
   concurrency?: number;
   /** Allowed class folder names, in label order. Default: the 7 canonical {@link EMOTIONS}. */
   classes?: readonly string[];
+  /** Stops the load: no new file is decoded and the load throws the signal's reason (nothing is cached). */
+  signal?: AbortSignal;
 }
 
 /** What {@link loadFolderDataset} returns. */
@@ -65,7 +67,10 @@ function listDir(dir: string): Dirent[] {
   }
 }
 
-/** Lists `<root>/<class>/*` in canonical class order, with sizes and mtimes; non-image files become problems. */
+/**
+ * Lists `<root>/<class>/*` in canonical class order, with sizes and mtimes; non-image files and class folders that
+ * cannot be listed become problems (such a class is left out of `classes`).
+ */
 function listEntries(root: string, allowed: readonly string[], maxBytes: number): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
   const dirs = listDir(root).filter((d) => !d.name.startsWith("."));
   const present = new Set<string>();
@@ -84,13 +89,24 @@ function listEntries(root: string, allowed: readonly string[], maxBytes: number)
     }
     present.add(d.name);
   }
-  const classes = allowed.filter((c) => present.has(c));
-  if (classes.length === 0) throw new FerDatasetError("empty-dataset", root, `no class folder (${allowed.join(", ")})`);
+  const found = allowed.filter((c) => present.has(c));
+  if (found.length === 0) throw new FerDatasetError("empty-dataset", root, `no class folder (${allowed.join(", ")})`);
+  const classes: string[] = [];
   const entries: Entry[] = [];
   const problems: DatasetProblem[] = [];
-  classes.forEach((cls, label) => {
+  for (const cls of found) {
     const dir = path.join(root, cls);
-    const names = listDir(dir)
+    let listing: Dirent[];
+    try {
+      listing = listDir(dir);
+    } catch (err) {
+      // One unreadable class folder costs its images, not the whole load.
+      const code = ((err as FerDatasetError).cause as NodeJS.ErrnoException | undefined)?.code ?? String(err);
+      problems.push({ file: dir, error: new FerDatasetError("unreadable-folder", dir, `${code}; its images are skipped`, { cause: err }) });
+      continue;
+    }
+    const label = classes.push(cls) - 1;
+    const names = listing
       .filter((d) => !d.name.startsWith(".") && !d.isDirectory())
       .map((d) => d.name)
       .sort();
@@ -121,7 +137,8 @@ function listEntries(root: string, allowed: readonly string[], maxBytes: number)
       }
       entries.push({ rel, abs, label, bytes: st.size, mtimeMs: st.mtimeMs });
     }
-  });
+  }
+  if (classes.length === 0) throw new FerDatasetError("empty-dataset", root, `none of its class folders can be read: ${problems.map((p) => p.error.message).join("; ")}`);
   return { classes, entries, problems };
 }
 
@@ -152,8 +169,9 @@ export async function decodeFaceFile(file: string, size: number, limits: InputLi
 /**
  * Loads the folder layout `<root>/<class>/*.{jpg,png,...}` (the shared FER2013 layout) into one compact
  * {@link FaceDataset}: classes in canonical EMOTIONS order (a subset is fine), files sorted by name, ids
- * `<class>/<file>`. Bad files are skipped and reported in `problems` (typed errors); the load goes on.
- * An unknown class folder or an unreadable root throws a {@link FerDatasetError}.
+ * `<class>/<file>`. Bad files, and class folders that cannot be listed (`unreadable-folder`: that class is left out
+ * of `classes`), are skipped and reported in `problems` (typed errors); the load goes on.
+ * An unknown class folder, an unreadable root or no readable class folder at all throws a {@link FerDatasetError}.
  * With the cache on, a second load of an unchanged folder reads one binary file (FER2013 train: well under 1 s).
  */
 export async function loadFolderDataset(root: string, options: LoadFolderOptions = {}): Promise<LoadedDataset> {
@@ -163,6 +181,7 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
   const allowed = options.classes ?? EMOTIONS;
   const absRoot = path.resolve(root);
   const limits = resolveInputLimits(options);
+  options.signal?.throwIfAborted();
   const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed, limits.maxBytes);
 
   let cacheFile: string | undefined;
@@ -194,7 +213,7 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < total) {
+    while (next < total && options.signal?.aborted !== true) {
       const i = next++;
       const e = entries[i]!;
       try {
@@ -212,6 +231,7 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(total, 1)) }, worker));
+  options.signal?.throwIfAborted();
 
   const good = total - failures.length;
   const labels = new Uint8Array(good);
