@@ -8,6 +8,7 @@ export * from "./core/view-average.js";
 export * from "./core/calibration.js";
 export * from "./calibration/fit.js";
 export * from "./calibration/metrics.js";
+export * from "./stacking/stacking-head.js";
 export { accuracy, confusionMatrix } from "./selection/metrics.js";
 export * from "./softmax/softmax-head.js";
 export * from "./softmax/cnn-output-head.js";

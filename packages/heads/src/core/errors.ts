@@ -26,7 +26,9 @@ export type HeadErrorKind =
   /** A saved head or features file was written by another, incompatible format version. */
   | "version-mismatch"
   /** Features files (or a head and features) come from different models or layers. */
-  | "featuriser-mismatch";
+  | "featuriser-mismatch"
+  /** A stacking head was given other members than those it was fitted on. */
+  | "member-mismatch";
 
 /** The one error class thrown by `@fer/heads` for bad input; see {@link HeadErrorKind}. */
 export class HeadError extends Error {
