@@ -51,7 +51,7 @@ describe("evaluateFolder on face crops", () => {
     expect(r.confusion[5]).toEqual(row);
   });
 
-  it("writes the Markdown report and both charts", async () => {
+  it("writes the Markdown report and its charts, with the calibration", async () => {
     const root = path.join(work, "crops");
     const r = await evaluateFolder(pipeline, root, { cache: false });
     const out = await writeReport(r, path.join(work, "report"), { date: "2026-11-26" });
@@ -60,6 +60,14 @@ describe("evaluateFolder on face crops", () => {
     expect(md).toContain("all classes (weighted)");
     expect(md).toContain("![confusion matrix heatmap](confusion-matrix.png)");
     expect(md).toContain("![images per class, actual vs predicted](class-counts.png)");
+    expect(md).toContain("![reliability diagram](reliability.png)");
+    expect(md).toContain(`Expected calibration error (top label, 15 equal-width confidence bins): **${(r.calibration.ece * 100).toFixed(2)}%**`);
+    expect(r.calibration.bins).toHaveLength(15);
+    expect(r.calibration.bins.reduce((n, b) => n + b.count, 0)).toBe(r.images);
+    expect(r.calibration.accuracy).toBeCloseTo(r.accuracy, 12);
+    const diagram = await sharp(out.reliability).metadata();
+    expect(diagram.format).toBe("png");
+    expect(diagram.width).toBeGreaterThan(500);
     const heat = await sharp(out.confusion).metadata();
     const bars = await sharp(out.counts).metadata();
     expect(heat.format).toBe("png");

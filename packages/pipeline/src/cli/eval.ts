@@ -17,10 +17,11 @@ ${PIPELINE_FLAGS_HELP}
                           cross-entropy against the crowd's distribution. Default: <parent>/ferplus/<folder>.csv beside
                           the dataset folder when it exists (fer2013/test -> fer2013/ferplus/test.csv); none: no votes
   --json                  print {images, accuracy, top2Accuracy, macroF1, perClass: {<class>: {precision, recall, f1,
-                          support}}, ferplus: {majorityAccuracy, crossEntropy, ...} | null, confusion, classes,
-                          msPerFace, noFace, ...} to stdout
-  --report DIR            write DIR/report.md with the per-class and confusion tables, and the charts
-                          DIR/confusion-matrix.png and DIR/class-counts.png (predicted vs actual per class)
+                          support}}, ferplus: {majorityAccuracy, crossEntropy, ...} | null, calibration: {ece,
+                          maxGap, bins}, confusion, classes, msPerFace, noFace, ...} to stdout
+  --report DIR            write DIR/report.md with the per-class, confusion and calibration tables, and the charts
+                          DIR/confusion-matrix.png, DIR/class-counts.png (predicted vs actual per class) and
+                          DIR/reliability.png (accuracy against confidence in 15 bins; ECE = expected calibration error)
 On SIGINT/SIGTERM no new image is started, the ones in flight finish, and fer eval says how far it got, prints no
 metrics and writes no report (the images go class folder by class folder: a part is not the dataset), exit 130/143.`;
 
@@ -87,6 +88,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
             : `FER+ votes (${fp.file}): accuracy against the majority ${(fp.majorityAccuracy * 100).toFixed(2)}% on ${fp.majorityScored} images ` +
               `(${fp.majorityExcluded} without one), cross-entropy against the crowd ${fp.crossEntropy.toFixed(4)} nats on ${fp.crossEntropyScored} ` +
               `(${fp.crossEntropyExcluded} excluded)\n`) +
+          `calibration: ECE ${(result.calibration.ece * 100).toFixed(2)}% (15 bins), mean confidence ${(result.calibration.confidence * 100).toFixed(2)}%\n` +
           `models: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " averaged with mirror images" : ""}${values.detect ? `, detector ${pipeline.models.detector}` : ""}; ${backend}\n`,
       );
     }

@@ -121,3 +121,67 @@ export function drawCountsChart(classes: readonly string[], actual: readonly num
   cv.drawText("predicted", lx + 154, ly + 1, INK, s);
   return cv.toImage();
 }
+
+/** One bin of a reliability diagram (as in `@fer/heads`' `calibrationError`). */
+export interface ReliabilityBinLike {
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+  readonly confidence: number;
+  readonly accuracy: number;
+}
+
+const GAP: Rgb = [220, 90, 80];
+
+/**
+ * Draws a reliability diagram: per confidence bin, a bar up to the accuracy of its images (blue) and the gap to their
+ * mean confidence (red, over or under the bar), the diagonal a perfectly calibrated model would follow, and each bin's
+ * image count under it; the title carries the ECE.
+ */
+export function drawReliabilityDiagram(bins: readonly ReliabilityBinLike[], ece: number, title = "Reliability diagram"): Image {
+  const s = 2;
+  const left = 90;
+  const top = 80;
+  const plot = 480;
+  const width = left + plot + 40;
+  const height = top + plot + 110;
+  const cv = new Canvas(width, height);
+  const heading = `${title}: ECE ${(ece * 100).toFixed(2)}%`;
+  cv.drawText(heading, (width - textWidth(heading, s)) / 2, 14, INK, s);
+  const sub = "bars: accuracy of the images in each confidence bin; red: gap to their mean confidence";
+  cv.drawText(sub, (width - textWidth(sub, 1)) / 2, 44, INK, 1);
+  const xOf = (v: number) => left + v * plot;
+  const yOf = (v: number) => top + plot - v * plot;
+  for (let t = 0; t <= 10; t += 2) {
+    const v = t / 10;
+    cv.fillRect(left, Math.round(yOf(v)), plot, 1, GRID);
+    cv.fillRect(Math.round(xOf(v)), top, 1, plot, GRID);
+    const label = v.toFixed(1);
+    cv.drawText(label, left - 8 - textWidth(label, s), yOf(v) - textHeight(s) / 2, INK, s);
+    cv.drawText(label, xOf(v) - textWidth(label, s) / 2, top + plot + 36, INK, s);
+  }
+  for (const b of bins) {
+    if (b.count === 0) continue;
+    const x = Math.round(xOf(b.lower)) + 1;
+    const w = Math.max(1, Math.round(xOf(b.upper)) - x - 1);
+    const yAcc = yOf(b.accuracy);
+    cv.fillRect(x, yAcc, w, top + plot - yAcc, ACTUAL);
+    const yConf = yOf(b.confidence);
+    cv.fillRect(x, Math.min(yAcc, yConf), w, Math.abs(yConf - yAcc), GAP, 0.55);
+    const n = String(b.count);
+    cv.drawText(n, x + (w - textWidth(n, 1)) / 2, top + plot + 8, INK, 1);
+  }
+  // The diagonal: accuracy = confidence.
+  for (let i = 0; i <= plot; i++) cv.fillRect(left + i - 1, top + plot - i - 1, 3, 3, INK);
+  cv.fillRect(left, top, 2, plot + 1, INK);
+  cv.fillRect(left, top + plot, plot, 2, INK);
+  const xl = "confidence (top-label probability); image counts above the axis labels";
+  cv.drawText(xl, left + (plot - textWidth(xl, 1)) / 2, top + plot + 66, INK, 1);
+  cv.drawTextVertical("accuracy", 12, top + (plot + textWidth("accuracy", s)) / 2, INK, s);
+  const ly = top + plot + 86;
+  cv.fillRect(left, ly, 16, 16, ACTUAL);
+  cv.drawText("accuracy", left + 24, ly + 1, INK, s);
+  cv.fillRect(left + 170, ly, 16, 16, GAP, 0.55);
+  cv.drawText("gap to confidence", left + 194, ly + 1, INK, s);
+  return cv.toImage();
+}

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { encodeImage, writeFilesAtomically } from "@fer/preprocess/node";
 import type { EvaluationResult } from "../evaluate.js";
-import { drawConfusionHeatmap, drawCountsChart } from "./charts.js";
+import { drawConfusionHeatmap, drawCountsChart, drawReliabilityDiagram } from "./charts.js";
 
 const f2 = (v: number) => v.toFixed(2);
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -53,8 +53,26 @@ export function ferPlusSection(r: EvaluationResult): string[] {
   ];
 }
 
+/** The calibration section of the report: ECE, mean confidence against accuracy, the reliability diagram and its bins. */
+export function calibrationSection(r: EvaluationResult, chart: string): string[] {
+  const c = r.calibration;
+  return [
+    "## Calibration",
+    "",
+    `Expected calibration error (top label, 15 equal-width confidence bins): **${pct(c.ece)}** (largest bin gap ${pct(c.maxGap)}); ` +
+      `mean confidence ${pct(c.confidence)} against accuracy ${pct(c.accuracy)}${r.noFace.length > 0 ? " (images with a face found)" : ""}.`,
+    "",
+    `![reliability diagram](${chart})`,
+    "",
+    "| confidence | images | mean confidence | accuracy |",
+    "| --- | ---: | ---: | ---: |",
+    ...c.bins.filter((b) => b.count > 0).map((b) => `| ${b.lower.toFixed(2)}–${b.upper.toFixed(2)} | ${b.count} | ${pct(b.confidence)} | ${pct(b.accuracy)} |`),
+    "",
+  ];
+}
+
 /** The whole Markdown report of an evaluation (the charts are referenced as PNG files beside it). */
-export function reportMarkdown(r: EvaluationResult, charts: { confusion: string; counts: string }, meta: { date: string; backend?: string }): string {
+export function reportMarkdown(r: EvaluationResult, charts: { confusion: string; counts: string; reliability: string }, meta: { date: string; backend?: string }): string {
   const lines = [
     "# FER evaluation report",
     "",
@@ -64,11 +82,12 @@ export function reportMarkdown(r: EvaluationResult, charts: { confusion: string;
     "",
     "## Summary",
     "",
-    `| images | accuracy | top-2 accuracy | macro F1 | ms per face |${r.detect ? " no face found |" : ""}`,
-    `| ---: | ---: | ---: | ---: | ---: |${r.detect ? " ---: |" : ""}`,
-    `| ${r.images} | ${pct(r.accuracy)} | ${pct(r.top2Accuracy)} | ${f2(r.macroF1)} | ${r.msPerFace.toFixed(2)} |${r.detect ? ` ${r.noFace.length} |` : ""}`,
+    `| images | accuracy | top-2 accuracy | macro F1 | ECE | ms per face |${r.detect ? " no face found |" : ""}`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: |${r.detect ? " ---: |" : ""}`,
+    `| ${r.images} | ${pct(r.accuracy)} | ${pct(r.top2Accuracy)} | ${f2(r.macroF1)} | ${pct(r.calibration.ece)} | ${r.msPerFace.toFixed(2)} |${r.detect ? ` ${r.noFace.length} |` : ""}`,
     "",
     ...ferPlusSection(r),
+    ...calibrationSection(r, charts.reliability),
     "## Per class",
     "",
     perClassTable(r),
@@ -90,18 +109,24 @@ export function reportMarkdown(r: EvaluationResult, charts: { confusion: string;
 }
 
 /**
- * Writes `report.md`, `confusion-matrix.png` and `class-counts.png` into `dir` (created if needed), each through a
+ * Writes `report.md`, `confusion-matrix.png`, `class-counts.png` and `reliability.png` into `dir` (created if needed), each through a
  * temporary file and a rename (a failed or interrupted write leaves no half-written file); returns their paths.
  */
-export async function writeReport(r: EvaluationResult, dir: string, meta: { date?: string; backend?: string } = {}): Promise<{ markdown: string; confusion: string; counts: string }> {
+export async function writeReport(r: EvaluationResult, dir: string, meta: { date?: string; backend?: string } = {}): Promise<{ markdown: string; confusion: string; counts: string; reliability: string }> {
   const confusion = path.join(dir, "confusion-matrix.png");
   const counts = path.join(dir, "class-counts.png");
+  const reliability = path.join(dir, "reliability.png");
   const markdown = path.join(dir, "report.md");
-  const md = reportMarkdown(r, { confusion: "confusion-matrix.png", counts: "class-counts.png" }, { date: meta.date ?? new Date().toISOString().slice(0, 10), ...(meta.backend ? { backend: meta.backend } : {}) });
+  const md = reportMarkdown(
+    r,
+    { confusion: "confusion-matrix.png", counts: "class-counts.png", reliability: "reliability.png" },
+    { date: meta.date ?? new Date().toISOString().slice(0, 10), ...(meta.backend ? { backend: meta.backend } : {}) },
+  );
   await writeFilesAtomically([
     { path: confusion, data: await encodeImage(drawConfusionHeatmap(r.classes, r.confusion), "png") },
     { path: counts, data: await encodeImage(drawCountsChart(r.classes, r.actualCounts, r.predictedCounts), "png") },
+    { path: reliability, data: await encodeImage(drawReliabilityDiagram(r.calibration.bins, r.calibration.ece), "png") },
     { path: markdown, data: md },
   ]);
-  return { markdown, confusion, counts };
+  return { markdown, confusion, counts, reliability };
 }

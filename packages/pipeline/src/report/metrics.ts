@@ -1,3 +1,5 @@
+import { calibrationError, type CalibrationError } from "@fer/heads";
+
 /** Precision, recall, F1 and support of one class. */
 export interface ClassMetrics {
   readonly precision: number;
@@ -81,4 +83,20 @@ export function classificationMetrics(classes: readonly string[], actual: ArrayL
     actualCounts,
     predictedCounts,
   };
+}
+
+/**
+ * Top-label calibration of an evaluation (`@fer/heads`' `calibrationError`: 15 equal-width confidence bins) over the
+ * images with a prediction (`predicted` -1, no face found, is left out: it has no confidence).
+ * `probabilities` is row-major [images, classes]; the predicted class must be each row's argmax.
+ */
+export function calibrationOfRun(actual: ArrayLike<number>, predicted: ArrayLike<number>, probabilities: ArrayLike<number>, classes: number): CalibrationError {
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < actual.length; i++) {
+    if ((predicted[i] as number) < 0) continue;
+    rows.push(Array.from({ length: classes }, (_, c) => probabilities[i * classes + c] as number));
+    labels.push(actual[i] as number);
+  }
+  return calibrationError(rows, labels);
 }
