@@ -12,6 +12,6 @@ describe("fer train killed at random points", () => {
     const kills = runs.flatMap((r) => r.kills);
     // A kill may come after a run already finished (a loaded machine's timings vary); most must land.
     expect(kills.length, lines.join("\n")).toBeGreaterThanOrEqual(2);
-    expect(kills.every((k) => k.checkpoint !== "CORRUPT")).toBe(true);
+    expect(kills.every((k) => !k.checkpoint.startsWith("CORRUPT"))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * SGD with a cosine schedule and a weight average, as the project's recipe, one onnxruntime thread) once without
  * interruption, then, `runs` times, starts the same run in a fresh folder, kills it with a real signal (SIGKILL and
  * SIGTERM in turn, at a random point of its training; one kill in four while it starts; every third run with SIGKILL
- * the moment a checkpoint save after the first starts) and resumes it with `--resume`,
+ * 0-3 ms after a checkpoint save after the first is seen in progress) and resumes it with `--resume`,
  * killing each resumed run again up to `kills` times in all, until it completes. After every kill the checkpoint must
  * be absent or verify (`loadCheckpoint` of `@fer/cnn`: manifest, sizes, hashes); every resume must be accepted; and
  * the completed run's checkpoint weights, weight average and optimizer state and its best/ weights must be
@@ -14,7 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { watch } from "node:fs";
+import { existsSync, watch } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -112,8 +112,12 @@ function runTrain(args: string[], cacheDir: string, out: string, kill?: KillAt):
     const from = kill?.from;
     if (typeof from === "object") {
       let saves = 0;
+      // checkpoint.new is named when it is made and when it is renamed away (or removed): a save counts when the
+      // folder still exists as the event arrives, i.e. the save is in progress (a save over before is not counted).
       watcher = watch(out, (_event, name) => {
-        if (name === "checkpoint.new" && ++saves === from.save) timer = setTimeout(send, kill!.afterMs);
+        if (name !== "checkpoint.new" || !existsSync(path.join(out, "checkpoint.new")) || ++saves !== from.save) return;
+        if (kill!.afterMs === 0) send();
+        else timer = setTimeout(send, kill!.afterMs);
       });
     }
     child.on("error", reject);
@@ -135,17 +139,22 @@ async function hash(file: string): Promise<string> {
   }
 }
 
-/** What the checkpoint folder holds after a kill: "none", "N epochs done[, epoch E at image M]" when it verifies, or the error. */
+/**
+ * What the checkpoint folder holds after a kill: "none", "N epochs done[, epoch E at image M]" when it verifies, or
+ * the error; and whether a save was cut (`checkpoint.new` or `checkpoint.old` left beside it).
+ */
 async function inspectCheckpoint(out: string): Promise<{ text: string; error?: string }> {
+  const cut = [".new", ".old"].filter((x) => existsSync(path.join(out, `checkpoint${x}`)));
+  const text = (t: string) => `${t}${cut.length > 0 ? ` (save cut: checkpoint${cut.join(", checkpoint")} left)` : ""}`;
   try {
     const c = await loadCheckpoint(path.join(out, "checkpoint"));
-    if (c === undefined) return { text: "none" };
+    if (c === undefined) return { text: text("none") };
     const state = JSON.parse(c.files.get("state.json")!.toString()) as { epochsDone: number; partial?: { epoch: number; nextStart: number } };
     const from = path.basename(c.dir) === "checkpoint" ? "" : ` (from ${path.basename(c.dir)})`;
     const partial = state.partial === undefined ? "" : `, epoch ${state.partial.epoch} at image ${state.partial.nextStart}`;
-    return { text: `${state.epochsDone} epochs done${partial}${from}` };
+    return { text: text(`${state.epochsDone} epochs done${partial}${from}`) };
   } catch (e) {
-    return { text: "CORRUPT", error: (e as Error).message };
+    return { text: text("CORRUPT"), error: (e as Error).message };
   }
 }
 
@@ -192,7 +201,7 @@ export async function runTrainKillTest(options: TrainKillTestOptions = {}): Prom
             : (k + kills.length) % 4 === 3
               ? "start"
               : "training";
-        const afterMs = Math.round(rand() * (typeof from === "object" ? 4 : from === "start" ? ref.trainingAtMs : 0.9 * trainingMs));
+        const afterMs = typeof from === "object" ? Math.floor(rand() * 4) : Math.round(rand() * (from === "start" ? ref.trainingAtMs : 0.9 * trainingMs));
         const r = await runTrain(args, cache, out, killNow ? { signal, afterMs, from } : undefined);
         processes++;
         if (!r.killed) {
