@@ -3,6 +3,7 @@ import {
   calibrateHead,
   calibrationError,
   headFromJSON,
+  predictProbaAveraged,
   RandomForestHead,
   SoftmaxHead,
   SvmHead,
@@ -95,14 +96,25 @@ describe("temperature scaling", () => {
     expect(loaded.describe().probabilities).toMatch(/temperature scaling, T = /);
   });
 
-  it("is fitted on the views' average for a mirror-averaged head and keeps the forest's argmax", async () => {
+  it("is fitted on the views' average for a mirror-averaged head and keeps the averaged argmax", async () => {
     const { fit, fitY, held, heldY } = await sevenClassSlice();
+    // The mirror image of an 8x8 pooled face: each row of the grid reversed.
+    const mirrored = { ...held, data: held.data.map((_, i) => held.data[i - (i % 8) + 7 - (i % 8)]!) };
     const forest = await new RandomForestHead({ nEstimators: 30, seed: 1, threads: 1 }).fit(fit, fitY);
-    const before = forest.predictProba(held).map(argmax);
-    const r = await calibrateHead(forest, [held, held], heldY);
+    const before = predictProbaAveraged(forest, [held, mirrored]);
+    const r = await calibrateHead(forest, [held, mirrored], heldY);
     expect(r.calibration.method).toBe("temperature");
-    expect(forest.predictProba(held).map(argmax)).toEqual(before);
-    expectRowsSumToOne(forest.predictProba(held));
+    const after = predictProbaAveraged(forest, [held, mirrored]);
+    expect(after).not.toEqual(before);
+    // Only exact ties move: vote fractions like 0.2 and 0.19999999999999998 (the same fraction summed in another
+    // order) are one class in the calibrated scores, whose first index wins.
+    const moved = before.filter((row, i) => argmax(after[i]!) !== argmax(row));
+    for (const row of moved) {
+      const top = [...row].sort((a, b) => b - a);
+      expect(top[0]! - top[1]!).toBeLessThan(1e-12);
+    }
+    expect(moved.length).toBeLessThan(before.length / 20);
+    expectRowsSumToOne(after);
     forest.dispose();
   });
 });

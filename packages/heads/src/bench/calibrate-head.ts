@@ -70,14 +70,19 @@ function scoreOn(h: Head, views: FeatureMatrix[], labels: Uint8Array, calibrated
 const validation = await readFeatures(values.validation);
 /** The head's featuriser as a features set, for assertSameFeaturiser. */
 const headSet = { featuriser } as unknown as FeatureSet;
-if (featuriser) assertSameFeaturiser({ head: headSet, validation });
+/** Checks a features file against the head's featuriser; files that name none (e.g. `fer embed`'s) are taken on trust. */
+function checkFeaturiser(name: string, set: FeatureSet): void {
+  if (featuriser === undefined || set.featuriser === undefined) log(`note: ${name} or the head names no featuriser: not checked`);
+  else assertSameFeaturiser({ head: headSet, [name]: set });
+}
+checkFeaturiser("validation", validation);
 const val = viewsOf(validation, values.validation);
 const fittedOn = values["fitted-on"] ?? `${validation.source ?? values.validation} (${val.labels.length} faces${mirrorAverage ? ", mirror-averaged" : ""})`;
 
 let calibrated: Head = head;
 if (values["surrogate-train"]) {
   const train = await readFeatures(values["surrogate-train"]);
-  if (featuriser) assertSameFeaturiser({ head: headSet, "surrogate train": train });
+  checkFeaturiser("surrogate train", train);
   log(`surrogate: a ${head.kind} head with the same parameters fitted on ${train.features.rows} train vectors (${values["surrogate-train"]})`);
   calibrated = await createHead(head.kind, { ...head.params }).fit(train.features, train.labels, { classes: head.classes });
 }
@@ -92,6 +97,7 @@ if (calibrated !== head) {
 }
 if (values.test) {
   const test = await readFeatures(values.test);
+  checkFeaturiser("test", test);
   const t = viewsOf(test, values.test);
   log(`test (record only) before: ${fmt(scoreOn(head, t.views, t.labels, false))}`);
   log(`test (record only) after:  ${fmt(scoreOn(head, t.views, t.labels, true))}`);

@@ -120,8 +120,8 @@ export async function fitLogisticCalibration(views: readonly Float64Array[], lab
 /**
  * Fits `head`'s calibration on held-out data and installs it (`head.setCalibration`): `views` are the feature
  * vectors of the same faces seen several ways (e.g. `[faces, mirrored faces]` for a head used with mirror
- * averaging, else `[faces]`), `labels` their classes. The calibrated probabilities are then those the pipeline
- * uses: each view's calibrated probabilities, averaged. Never fit this on the data a head is scored on.
+ * averaging, else `[faces]`), `labels` their classes. The calibration is fitted on the views' scores averaged, as
+ * `predictProbaAveraged` / `head.predictProbaViews` use it. Never fit this on the data a head is scored on.
  * @throws {HeadError} `bad-shape` when the views differ in row count or do not match the labels; `bad-parameter`
  *   for `logistic` on a head without decision values.
  */
@@ -133,25 +133,26 @@ export async function calibrateHead(head: Head, views: readonly FeaturesInput[],
   const y = encodeLabels(labels, head.classes, n);
   const k = head.classes.length;
   const flat = (rows: number[][]): Float64Array => Float64Array.from(rows.flat());
-  const raw = matrices.map((m) => flat(head.predictProbaUncalibrated(m)));
-  const before = scores(meanViews(raw), y, k);
-  const oneHot = raw.every((p) => p.every((v) => v === 0 || v === 1));
+  // Calibrated as the pipeline uses the head: the views' scores averaged, then calibrated once (predictProbaViews).
+  const raw = meanViews(matrices.map((m) => flat(head.predictProbaUncalibrated(m))));
+  const before = scores(raw, y, k);
+  const oneHot = matrices.every((m) => head.predictProbaUncalibrated(m).every((p) => p.every((v) => v === 0 || v === 1)));
   const method = options.method === undefined || options.method === "auto" ? (oneHot && head.decisionValueCount > 0 ? "logistic" : "temperature") : options.method;
   const fittedOn = options.fittedOn !== undefined ? { fittedOn: options.fittedOn } : {};
   let calibration: Calibration;
   let after: Float64Array;
   if (method === "temperature") {
     const floor = options.floor ?? TEMPERATURE_FLOOR;
-    const temperature = fitTemperature(raw, y, k, floor);
+    const temperature = fitTemperature([raw], y, k, floor);
     calibration = { version: CALIBRATION_VERSION, method: "temperature", temperature, floor, ...fittedOn };
-    after = meanViews(raw.map((v) => applyTemperature(Float64Array.from(v), k, temperature, floor)));
+    after = applyTemperature(Float64Array.from(raw), k, temperature, floor);
   } else {
     const m = head.decisionValueCount;
     if (m === 0) throw new HeadError("bad-parameter", `a ${head.kind} head has no decision values for a logistic calibration`);
-    const d = matrices.map((x) => flat(head.decisionValues(x)));
-    const fitted = await fitLogisticCalibration(d, y, m, head.classes, options.l2);
+    const d = meanViews(matrices.map((x) => flat(head.decisionValues(x))));
+    const fitted = await fitLogisticCalibration([d], y, m, head.classes, options.l2);
     calibration = { ...fitted, ...fittedOn };
-    after = meanViews(d.map((v) => applyLogistic(v, calibration as LogisticCalibration, k)));
+    after = applyLogistic(d, calibration, k);
   }
   head.setCalibration(calibration);
   return { calibration, before, after: scores(after, y, k) };

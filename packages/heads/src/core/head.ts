@@ -86,6 +86,13 @@ export interface Head {
   setCalibration(calibration: Calibration | null): void;
   /** The model's own probabilities, before calibration (what a temperature calibration is fitted on). */
   predictProbaUncalibrated(X: FeaturesInput): number[][];
+  /**
+   * Probabilities of samples seen in several views (row i of every view is sample i, e.g. a face and its mirror
+   * image): the model's scores (probabilities, or decision values for a logistic calibration) averaged over the
+   * views, then calibrated once; without a calibration, the mean of the views' probabilities. A temperature thus
+   * never changes the argmax of the average. Throws `bad-shape` for no view or views of different row counts.
+   */
+  predictProbaViews(views: readonly FeaturesInput[]): number[][];
   /** Number of decision values per vector (one per pair of classes for an SVM); 0 when the head has none. */
   readonly decisionValueCount: number;
   /** The model's decision values (what a logistic calibration is fitted on); throws `bad-parameter` without any. */
@@ -230,12 +237,33 @@ export abstract class BaseHead<P extends object, M> implements Head {
     return matrixRows(this.decisionModel(model, xs), m);
   }
 
+  predictProbaViews(views: readonly FeaturesInput[]): number[][] {
+    if (views.length === 0) throw new HeadError("bad-shape", "no views to average");
+    const prepared = views.map((v) => this.prepare(v));
+    const rows = prepared[0]![1].rows;
+    prepared.forEach(([, x], i) => {
+      if (x.rows !== rows) throw new HeadError("bad-shape", `views[${i}] has ${x.rows} rows, views[0] has ${rows}`);
+    });
+    const k = this._classes.length;
+    const c = this._calibration;
+    const scores = prepared.map(([model, x]) => (c?.method === "logistic" ? this.decisionModel(model, x) : this.probaModel(model, x, k)));
+    const mean = scores[0]!;
+    for (const s of scores.slice(1)) for (let i = 0; i < mean.length; i++) mean[i]! += s[i]!;
+    for (let i = 0; i < mean.length; i++) mean[i]! /= scores.length;
+    return matrixRows(this.calibrate(mean, k), k);
+  }
+
   /** Row-major N x k probabilities after the calibration. */
   private calibratedProba(model: M, xs: FeatureMatrix, k: number): Float64Array {
+    return this.calibrate(this._calibration?.method === "logistic" ? this.decisionModel(model, xs) : this.probaModel(model, xs, k), k);
+  }
+
+  /** The calibration applied to the model's scores (probabilities, or decision values for a logistic one), row-major. */
+  private calibrate(scores: Float64Array, k: number): Float64Array {
     const c = this._calibration;
-    if (c === null) return this.probaModel(model, xs, k);
-    if (c.method === "temperature") return applyTemperature(this.probaModel(model, xs, k), k, c.temperature, c.floor);
-    return applyLogistic(this.decisionModel(model, xs), c, k);
+    if (c === null) return scores;
+    if (c.method === "temperature") return applyTemperature(scores, k, c.temperature, c.floor);
+    return applyLogistic(scores, c, k);
   }
 
   toJSON(): SavedHead {
