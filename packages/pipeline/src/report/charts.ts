@@ -148,7 +148,7 @@ export function drawReliabilityDiagram(bins: readonly ReliabilityBinLike[], ece:
   const cv = new Canvas(width, height);
   const heading = `${title}: ECE ${(ece * 100).toFixed(2)}%`;
   cv.drawText(heading, (width - textWidth(heading, s)) / 2, 14, INK, s);
-  const sub = "bars: accuracy of the images in each confidence bin; red: gap to their mean confidence";
+  const sub = "bars: accuracy of the images in each confidence bin. red: gap to their mean confidence";
   cv.drawText(sub, (width - textWidth(sub, 1)) / 2, 44, INK, 1);
   const xOf = (v: number) => left + v * plot;
   const yOf = (v: number) => top + plot - v * plot;
@@ -175,7 +175,7 @@ export function drawReliabilityDiagram(bins: readonly ReliabilityBinLike[], ece:
   for (let i = 0; i <= plot; i++) cv.fillRect(left + i - 1, top + plot - i - 1, 3, 3, INK);
   cv.fillRect(left, top, 2, plot + 1, INK);
   cv.fillRect(left, top + plot, plot, 2, INK);
-  const xl = "confidence (top-label probability); image counts above the axis labels";
+  const xl = "confidence (top-label probability). Under each bar: its number of images";
   cv.drawText(xl, left + (plot - textWidth(xl, 1)) / 2, top + plot + 66, INK, 1);
   cv.drawTextVertical("accuracy", 12, top + (plot + textWidth("accuracy", s)) / 2, INK, s);
   const ly = top + plot + 86;
