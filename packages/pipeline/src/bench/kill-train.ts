@@ -179,6 +179,10 @@ export async function runTrainKillTest(options: TrainKillTestOptions = {}): Prom
     const ref = await runTrain(trainFlags(data, refOut, epochs), cache, refOut);
     if (ref.exit !== 0 || ref.trainingAtMs === undefined) throw new Error(`the reference run failed (exit ${ref.exit}): ${ref.stderr.slice(-2000)}`);
     const trainingMs = ref.ms - ref.trainingAtMs;
+    // Kill times are drawn below the shortest start-up and training seen in a whole fresh run (the machine's load
+    // varies: times drawn from a slow reference run would often come after a faster run had finished).
+    let startMs = ref.trainingAtMs;
+    let fastestMs = trainingMs;
     const reference = await Promise.all(COMPARED.map((f) => hash(path.join(refOut, f))));
     if (reference.includes("missing")) throw new Error(`the reference run left no ${COMPARED[reference.indexOf("missing")]}`);
     const runs: TrainKillRun[] = [];
@@ -201,10 +205,14 @@ export async function runTrainKillTest(options: TrainKillTestOptions = {}): Prom
             : (k + kills.length) % 4 === 3
               ? "start"
               : "training";
-        const afterMs = typeof from === "object" ? Math.floor(rand() * 4) : Math.round(rand() * (from === "start" ? ref.trainingAtMs : 0.9 * trainingMs));
+        const afterMs = typeof from === "object" ? Math.floor(rand() * 4) : Math.round(rand() * (from === "start" ? startMs : 0.9 * fastestMs));
         const r = await runTrain(args, cache, out, killNow ? { signal, afterMs, from } : undefined);
         processes++;
         if (!r.killed) {
+          if (attempt === 0 && r.exit === 0 && r.trainingAtMs !== undefined) {
+            startMs = Math.min(startMs, r.trainingAtMs);
+            fastestMs = Math.min(fastestMs, r.ms - r.trainingAtMs);
+          }
           if (r.exit !== 0) {
             problems.push(`${attempt === 0 ? "the run" : "a resume"} failed (exit ${r.exit}): ${r.stderr.trim().split("\n").slice(-2).join(" / ")}`);
             break;
