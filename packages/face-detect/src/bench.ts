@@ -50,6 +50,8 @@ const VARIANTS: Variant[] = [
   { label: "yunet", name: "yunet", options: {}, sweep: SWEEP },
   { label: "yunet 2 threads", name: "yunet", options: { threads: 2 } },
   { label: "yunet no close-up pass", name: "yunet", options: { closeUpSize: 0 }, sweep: SWEEP },
+  { label: "yunet before 2026-12-07 evening (close-up minScore 0.55, no retry or turned passes)", name: "yunet", options: { closeUpMinScore: 0.55, retrySizes: [], rotations: [] }, sweep: SWEEP },
+  { label: "yunet close-ups 160 and 320 always", name: "yunet", options: { closeUpSize: [160, 320], retrySizes: [] } },
   { label: "yunet inputSize 640", name: "yunet", options: { inputSize: 640 }, sweep: SWEEP },
   { label: "yunet inputSize 640 2 threads", name: "yunet", options: { inputSize: 640, threads: 2 } },
   { label: "yunet inputSize 416", name: "yunet", options: { inputSize: 416 }, sweep: SWEEP },

@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import sharp from "sharp";
-import { cropBox, resize, type Image } from "@fer/preprocess";
+import { cropBox, frameFace, resize, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { createDetector, type Detection, type FaceDetector } from "../src/index.js";
 import { decodeYunet, yunetPlacement } from "../src/yunet.js";
@@ -95,7 +95,7 @@ describe("yunet: faces that fill the frame", () => {
         faces.push(resize(await decodeImage(path.join(root, cls, f)), 400, 400, { method: "bilinear" }));
       }
     }
-    const mainOnly = await createDetector("yunet", { closeUpSize: 0 });
+    const mainOnly = await createDetector("yunet", { closeUpSize: 0, retrySizes: [], rotations: [] });
     let found = 0;
     let foundMainOnly = 0;
     try {
@@ -111,6 +111,82 @@ describe("yunet: faces that fill the frame", () => {
     console.log(`yunet: ${found} of ${faces.length} upscaled FER2013 faces found (${foundMainOnly} without the close-up pass)`);
     expect(found).toBeGreaterThanOrEqual(Math.ceil(0.93 * faces.length));
     expect(foundMainOnly).toBeLessThan(found - 5);
+  });
+});
+
+/** Angle of a detection's eye line in degrees (positive: the image-right eye lower, i.e. the face turned clockwise). */
+function eyeAngle(d: Detection): number {
+  const { leftEye, rightEye } = d.landmarks!;
+  return (Math.atan2(rightEye[1] - leftEye[1], rightEye[0] - leftEye[0]) * 180) / Math.PI;
+}
+
+describe("yunet: turned faces", () => {
+  test("a portrait turned by 20 degrees either way: the eye line follows, and the aligned crop comes out level", async () => {
+    const file = path.join(PHOTOS_DIR, "biden_portrait.jpg");
+    for (const angle of [20, -20]) {
+      // sharp turns clockwise for a positive angle; the corners it adds are gray.
+      const { data, info } = await sharp(file).resize(600).rotate(angle, { background: { r: 128, g: 128, b: 128 } }).raw().toBuffer({ resolveWithObject: true });
+      const img: Image = { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) };
+      const dets = await yunet.detect(img);
+      expect(dets.length, `${angle} degrees`).toBe(1);
+      expect(allInside(dets, img)).toBe(true);
+      const d = dets[0]!;
+      // Framed as the pipeline frames it (turned by the eyes), the face is upright: yunet finds it level in the crop.
+      const level = frameFace(img, d, { margin: 0.2, align: true, eyes: d.landmarks! });
+      const turned = frameFace(img, d, { margin: 0.2, align: false });
+      const inLevel = await yunet.detect(level);
+      const inTurned = await yunet.detect(turned);
+      console.log(`portrait turned by ${angle}: eye line ${eyeAngle(d).toFixed(1)}; in the aligned crop ${eyeAngle(inLevel[0]!).toFixed(1)}, unaligned ${eyeAngle(inTurned[0]!).toFixed(1)}`);
+      // The landmarks' eye line is within a few degrees of the turn (about 6 on the synthetic portraits, median).
+      expect(Math.abs(eyeAngle(d) - angle), `eye line of the face turned by ${angle} degrees`).toBeLessThan(8);
+      expect(inLevel.length).toBe(1);
+      expect(Math.abs(eyeAngle(inLevel[0]!)), `the aligned crop of the face turned by ${angle} degrees`).toBeLessThan(6);
+      expect(Math.abs(eyeAngle(inTurned[0]!)), `the unaligned crop of the face turned by ${angle} degrees`).toBeGreaterThan(12);
+    }
+  });
+
+  test("FER2013 training faces filling the frame, turned by -45 degrees, are found thanks to the turned passes", async () => {
+    const root = path.join(SHARED_DIR, "datasets/fer2013/train");
+    const faces: Image[] = [];
+    for (const cls of (await readdir(root)).sort()) {
+      for (const f of (await readdir(path.join(root, cls))).sort().slice(0, 8)) {
+        const { data, info } = await sharp(path.join(root, cls, f))
+          .resize(320, 320, { kernel: "lanczos3" })
+          .rotate(-45, { background: { r: 128, g: 128, b: 128 } })
+          .toColourspace("srgb")
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        faces.push({ width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) });
+      }
+    }
+    const notTurned = await createDetector("yunet", { rotations: [] });
+    let found = 0;
+    let foundNotTurned = 0;
+    const angles: number[] = [];
+    try {
+      for (const img of faces) {
+        const dets = await yunet.detect(img);
+        expect(allInside(dets, img)).toBe(true);
+        const face = dets.find((d) => d.width > 150);
+        if (face !== undefined) found++;
+        if ((await notTurned.detect(img)).some((d) => d.width > 150)) foundNotTurned++;
+        else if (face !== undefined) {
+          angles.push(eyeAngle(face));
+          // Turned back into the photo: on the face, which fills the middle of the frame.
+          expect(Math.abs(face.x + face.width / 2 - img.width / 2)).toBeLessThan(0.1 * img.width);
+          expect(Math.abs(face.y + face.height / 2 - img.height / 2)).toBeLessThan(0.1 * img.height);
+        }
+      }
+    } finally {
+      notTurned.dispose();
+    }
+    angles.sort((a, b) => a - b);
+    const median = angles[Math.floor(angles.length / 2)]!;
+    console.log(`yunet: ${found} of ${faces.length} faces turned by -45 degrees found (${foundNotTurned} without the turned passes); eye lines of those only the turned passes found: ${angles.map((a) => a.toFixed(0)).join(", ")}`);
+    expect(found).toBeGreaterThanOrEqual(50);
+    expect(foundNotTurned).toBeLessThanOrEqual(found - 4);
+    // Faces found by a turned pass are turned back: their eye line is about the photo's (-45), not the pass's (-20).
+    expect(Math.abs(median + 45)).toBeLessThan(7);
   });
 });
 
