@@ -23,6 +23,11 @@ export interface FaceFrameOptions {
   align?: boolean;
   /** The face's eye centres (e.g. a detection's `landmarks`), used when `align` is true. */
   eyes?: EyePoints;
+  /**
+   * Moves the square's centre down the face (towards the chin; across the eye line when aligned, straight down
+   * otherwise) by this fraction of the box's longer side; negative moves it up. Default 0; allowed range [-0.5, 0.5].
+   */
+  offset?: number;
 }
 
 /** Where {@link frameFace} cuts: a square of `side` pixels centred on (`cx`, `cy`), turned by `angle`. */
@@ -50,10 +55,13 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, opt
     throw new RangeError(`frameFace: bad box ${JSON.stringify(box)}`);
   }
   const margin = options.margin ?? 0;
+  const offset = options.offset ?? 0;
   const eyes = options.align ? options.eyes : undefined;
   checkMargin(margin);
+  checkOffset(offset);
+  const shift = offset * Math.max(box.width, box.height);
   if (eyes === undefined) {
-    const r = expandBox(box, imageWidth, imageHeight, { margin, square: true });
+    const r = expandBox({ ...box, y: box.y + shift }, imageWidth, imageHeight, { margin, square: true });
     return { cx: r.x + r.width / 2, cy: r.y + r.height / 2, side: r.width, angle: 0 };
   }
   const [lx, ly] = eyes.leftEye;
@@ -61,7 +69,12 @@ export function faceFrame(box: Box, imageWidth: number, imageHeight: number, opt
   if (![lx, ly, rx, ry].every(Number.isFinite)) throw new RangeError(`frameFace: bad eyes ${JSON.stringify(eyes)}`);
   const angle = lx === rx && ly === ry ? 0 : Math.atan2(ry - ly, rx - lx);
   const side = Math.max(1, Math.round(Math.max(box.width, box.height) * (1 + 2 * margin)));
-  return { cx: box.x + box.width / 2, cy: box.y + box.height / 2, side, angle };
+  // Down the face: the eye line's normal, (-sin, cos) with y pointing down.
+  return { cx: box.x + box.width / 2 - shift * Math.sin(angle), cy: box.y + box.height / 2 + shift * Math.cos(angle), side, angle };
+}
+
+function checkOffset(offset: number): void {
+  if (!Number.isFinite(offset) || Math.abs(offset) > 0.5) throw new RangeError(`frameFace: offset must be in [-0.5, 0.5], got ${offset}`);
 }
 
 function checkMargin(margin: number): void {
@@ -73,13 +86,18 @@ function checkMargin(margin: number): void {
 /**
  * Cuts a face out of an image the way a FER2013 face is framed: a square around the detected `box`, with `margin`
  * context on every side, and — with `align` and the eyes — turned so the eyes are level (one affine warp with
- * bilinear sampling from the original image, not a crop then a rotation). Without alignment it is exactly
+ * bilinear sampling from the original image, not a crop then a rotation), its centre moved down the face by
+ * `offset`. Without alignment (and offset 0) it is exactly
  * `cropBox(img, box, { margin, square: true })`. Returns an image with the input's channels, `round(side)` pixels a
  * side (see {@link faceFrame}).
  */
 export function frameFace<T extends Image>(img: T, box: Box, options: FaceFrameOptions = {}): T {
   assertImage(img);
-  if (!options.align || options.eyes === undefined) return cropBox(img, box, { margin: options.margin ?? 0, square: true });
+  if (!options.align || options.eyes === undefined) {
+    const offset = options.offset ?? 0;
+    checkOffset(offset);
+    return cropBox(img, { ...box, y: box.y + offset * Math.max(box.width, box.height) }, { margin: options.margin ?? 0, square: true });
+  }
   return warpSquare(img, faceFrame(box, img.width, img.height, options));
 }
 

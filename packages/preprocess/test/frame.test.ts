@@ -123,6 +123,25 @@ describe("frameFace", () => {
     expect(() => frameFace(image, box, { margin: 1.5, align: true, eyes })).toThrow(RangeError);
   });
 
+  it("offset moves the square down the face: straight down unaligned, across the eye line aligned", async () => {
+    const { image, eyes, box } = await rotatedScene(files[4]!, 20);
+    const side = FACE;
+    // Unaligned: the crop of the box moved down by offset x its side.
+    const same = (a: GrayImage, b: GrayImage) => a.width === b.width && Buffer.from(a.data).equals(Buffer.from(b.data));
+    expect(same(frameFace(image, box, { offset: 0.1 }), cropBox(image, { ...box, y: box.y + 0.1 * side }, { square: true }))).toBe(true);
+    // Aligned: the centre moves along the eye line's normal, towards the chin of the turned face.
+    const t = (20 * Math.PI) / 180;
+    const f0 = faceFrame(box, image.width, image.height, { align: true, eyes });
+    const f1 = faceFrame(box, image.width, image.height, { align: true, eyes, offset: -0.05 });
+    expect(f1.cx - f0.cx).toBeCloseTo(0.05 * side * Math.sin(t), 6);
+    expect(f1.cy - f0.cy).toBeCloseTo(-0.05 * side * Math.cos(t), 6);
+    // The aligned crop of a face moved up by 10% of its side, with offset 0.1, is the aligned crop of the face.
+    const up = { ...box, x: box.x + 0.1 * side * Math.sin(t), y: box.y - 0.1 * side * Math.cos(t) };
+    expect(centralCorrelation(frameFace(image, up, { align: true, eyes, offset: 0.1 }), frameFace(image, box, { align: true, eyes }))).toBeGreaterThan(0.99);
+    expect(() => frameFace(image, box, { offset: 0.6 })).toThrow(RangeError);
+    expect(() => frameFace(image, box, { offset: Number.NaN, align: true, eyes })).toThrow(RangeError);
+  });
+
   it("at the image borders: crops keep their size and centre, with pixels from the image only", () => {
     const W = 320;
     const H = 240;

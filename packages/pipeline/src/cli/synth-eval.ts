@@ -36,6 +36,8 @@ ${PIPELINE_FLAGS_HELP}
   --detectors A,B         detectors to measure (default: all of ${listDetectors().map((d) => d.name).join(", ")})
   --margins X,Y           margins to sweep (default -0.05,0,0.05,0.1,0.15,0.2: squares of 0.9-1.4x the box;
                           a list starting with a negative value is written --margins=-0.05,0)
+  --offsets X,Y           frameFace offsets to sweep (the square moved down the face by that fraction of the box;
+                          default 0; a list starting with a negative value is written --offsets=-0.02,0)
   --aligns L              alignments to sweep: off, landmarks (detector's eyes), truth (the true angle; diagnostic)
                           (default off,landmarks,truth)
   --photos DIR            photos for backgrounds (default <shared>/photos; the faces every detector of the package
@@ -133,6 +135,7 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
         detectors: { type: "string" },
         margins: { type: "string", default: "-0.05,0,0.05,0.1,0.15,0.2" },
         aligns: { type: "string", default: "off,landmarks,truth" },
+        offsets: { type: "string", default: "0" },
         photos: { type: "string" },
         sheet: { type: "string" },
         "sheet-count": { type: "string", default: "16" },
@@ -162,7 +165,11 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     if (margins.some((m) => !Number.isFinite(m))) throw new UsageError(`--margins must be numbers, got "${values.margins}"`);
     const aligns = list(values.aligns);
     for (const a of aligns) if (a !== "off" && a !== "landmarks" && a !== "truth") throw new UsageError(`--aligns takes off, landmarks, truth; got "${a}"`);
-    const framings: FramingConfig[] = aligns.flatMap((align) => margins.map((margin) => ({ margin, align: align as FramingConfig["align"] })));
+    const offsets = list(values.offsets).map(Number);
+    if (offsets.some((o) => !Number.isFinite(o) || Math.abs(o) > 0.5)) throw new UsageError(`--offsets must be numbers in [-0.5, 0.5], got "${values.offsets}"`);
+    const framings: FramingConfig[] = aligns.flatMap((align) =>
+      offsets.flatMap((offset) => margins.map((margin) => ({ margin, align: align as FramingConfig["align"], ...(offset !== 0 ? { offset } : {}) }))),
+    );
     const sheetDetector = values["sheet-detector"] ?? (names.includes("yunet") ? "yunet" : names[0]);
 
     // The faces: the CNN's own held-out validation images of FER2013 train, recomputed from its card.

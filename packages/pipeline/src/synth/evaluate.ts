@@ -11,6 +11,8 @@ import { boxIou, portraitSpec, renderPortrait, type BackgroundPhoto, type Portra
 export interface FramingConfig {
   readonly margin: number;
   readonly align: "off" | "landmarks" | "truth";
+  /** `frameFace`'s offset (the square moved down the face by this fraction of the box's longer side). Default 0. */
+  readonly offset?: number;
 }
 
 /** Scale buckets (face side / frame's shorter side): lower bounds, each up to the next. */
@@ -132,7 +134,7 @@ function truthLandmarks(box: Box, angleDeg: number): FaceLandmarks {
 
 /** Framing label for tables: `margin 0.05, aligned by landmarks`. */
 export function describeFraming(f: FramingConfig): string {
-  return `margin ${f.margin}${f.align === "off" ? "" : f.align === "landmarks" ? ", aligned (landmarks)" : ", aligned (true angle)"}`;
+  return `margin ${f.margin}${f.offset ? `, offset ${f.offset}` : ""}${f.align === "off" ? "" : f.align === "landmarks" ? ", aligned (landmarks)" : ", aligned (true angle)"}`;
 }
 
 /**
@@ -178,7 +180,7 @@ export async function evaluateSyntheticPortraits(options: SynthEvalOptions): Pro
       for (const f of framings) {
         if (f.align === "landmarks" && match.landmarks === undefined) continue;
         const eyes = f.align === "landmarks" ? match.landmarks : f.align === "truth" ? eyesForAngle(match, spec.angle) : undefined;
-        const crop = frameFace(portrait.image, match, { margin: f.margin, align: eyes !== undefined, ...(eyes !== undefined ? { eyes } : {}) });
+        const crop = frameFace(portrait.image, match, { margin: f.margin, offset: f.offset ?? 0, align: eyes !== undefined, ...(eyes !== undefined ? { eyes } : {}) });
         const key = JSON.stringify(f);
         let c = entry.crops.get(key);
         if (c === undefined) entry.crops.set(key, (c = { faces: [], pixels: [] }));
