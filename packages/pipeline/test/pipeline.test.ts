@@ -4,7 +4,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cnnFeaturiserId, loadCnn, type FerCnn } from "@fer/cnn";
-import { KnnHead } from "@fer/heads";
+import { fingerprintText, headFingerprint, KnnHead, StackingHead } from "@fer/heads";
 import { saveHead } from "@fer/heads/node";
 import { EMOTIONS, mirrorFaces, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
@@ -97,7 +97,11 @@ describe("accurate preset (route 2: face-api ResNet-34 features + SVM)", () => {
     const shipped = await loadHeadFile(path.join(path.dirname(accuratePresetFile()), "accurate-head.json.gz"));
     expect(shipped.featuriser).toEqual({ name: "faceapi-resnet34", layer: "block128-grid2" });
     expect(shipped.head.dim).toBe(accurate.featuriser.dim);
+    // Both presets ship calibrated heads: a probability model on the SVM's decision values, a temperature for fast.
+    expect(shipped.head.calibration?.method).toBe("logistic");
     shipped.head.dispose();
+    const fast = await loadHeadFile(path.join(path.dirname(accuratePresetFile()), "fast-head.json.gz"));
+    expect(fast.head.calibration?.method).toBe("temperature");
   });
 
   it("classifies FER2013 test faces far above chance, and the faces of a photo", { timeout: 300_000 }, async () => {
@@ -106,9 +110,35 @@ describe("accurate preset (route 2: face-api ResNet-34 features + SVM)", () => {
     const right = answers.filter((a, i) => a.emotion === set.classes[set.labels[i]!]).length;
     // 35 faces, 5 per class: chance gets 5 right; at the preset's 64% on PublicTest about 22 are expected.
     expect(right).toBeGreaterThanOrEqual(15);
+    // Calibrated scores: each face's sum to 1 and are not one-hot (the SVM alone has no probability model).
+    for (const a of answers) expect(Object.values(a.scores).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6);
+    const top = answers.map((a) => Math.max(...Object.values(a.scores)));
+    expect(top.filter((p) => p < 0.99).length).toBeGreaterThan(answers.length / 2);
+    expect(answers.every((a) => Object.values(a.scores).filter((p) => p > 0.001).length >= 2)).toBe(true);
     const r = await accurate.analyze(PHOTOS.apollo);
     expect(r.faces).toHaveLength(3);
     for (const f of r.faces) expectValidFace(f, apollo);
+  });
+
+  it("stacks the fast and accurate presets' probabilities; the stack refuses other members", { timeout: 300_000 }, async () => {
+    // The generic mechanism on the current members (a stack to ship would be fitted on held-out validation faces).
+    const fast = await createPipeline({ preset: "fast" });
+    try {
+      const set = await ferSlice("train", 4, 100);
+      const member = (name: string, p: Pipeline) => ({ name, fingerprint: fingerprintText(`${p.models.featuriser}|${headFingerprint(p.head)}`) });
+      const probabilities = async (p: Pipeline) => (await p.classifyGrayBlock(set.pixels, set.count)).map((a) => EMOTIONS.map((c) => a.scores[c]!));
+      const fastIn = { member: member("fast", fast), probabilities: await probabilities(fast) };
+      const accurateIn = { member: member("accurate", accurate), probabilities: await probabilities(accurate) };
+      const stack = await StackingHead.fit([fastIn, accurateIn], set.labels);
+      for (const row of stack.predictProba([fastIn, accurateIn])) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      const refused = expect.objectContaining({ kind: "member-mismatch" });
+      expect(() => stack.predictProba([accurateIn, fastIn])).toThrow(refused);
+      expect(() => stack.predictProba([fastIn])).toThrow(refused);
+      // Another CNN under the same kind of head (the tiny test CNN's pipeline) is another member.
+      expect(() => stack.predictProba([{ ...fastIn, member: member("fast", pipeline) }, accurateIn])).toThrow(refused);
+    } finally {
+      fast.dispose();
+    }
   });
 });
 
