@@ -99,8 +99,8 @@ describe("fer", () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(j.images).toBe(15);
-    expect((await readdir(report)).sort()).toEqual(["class-counts.png", "confusion-matrix.png", "report.md"]);
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(["images", "accuracy", "macroF1", "perClass", "confusion", "classes", "msPerFace", "noFace"]));
+    expect((await readdir(report)).sort()).toEqual(["class-counts.png", "confusion-matrix.png", "reliability.png", "report.md"]);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(["images", "accuracy", "macroF1", "perClass", "confusion", "classes", "msPerFace", "noFace", "calibration"]));
     expect(Object.keys(j.perClass as object)).toEqual([...EMOTIONS]);
     expect((j.models as { mirrorAverage: boolean }).mirrorAverage).toBe(false);
   });
