@@ -43,8 +43,9 @@ export interface YunetOptions extends Omit<CommonDetectorOptions, "maxSide"> {
   /** Border of the close-up pass, as a fraction of its image side, on every side. Default 0.25. */
   closeUpPad?: number;
   /**
-   * Lowest score kept from the close-up and turned passes (which keep only large faces, where false boxes are rare).
-   * Default 0.4 (chosen with the passes on the synthetic portraits, checked on the WIDER FACE sample; README).
+   * Lowest score kept from the close-up, retry and turned passes (which keep only large faces, where false boxes are
+   * rare). Default `minScore - 0.15`, so 0.4 at the default `minScore` (chosen with the passes on the synthetic
+   * portraits, checked on the WIDER FACE sample; README).
    */
   closeUpMinScore?: number;
   /**
@@ -82,6 +83,9 @@ const DIVISOR = 32;
  * false.
  */
 const CLOSE_UP_MIN_FACE = 0.2;
+
+/** The close-up passes' score threshold is this much below `minScore` unless `closeUpMinScore` is given. */
+const CLOSE_UP_SCORE_DROP = 0.15;
 
 /**
  * The turned passes keep faces whose box's longer side is at least this fraction of the photo's longer side: they run
@@ -379,7 +383,7 @@ export async function createYunetDetector(options: YunetOptions = {}): Promise<F
     closeUpSizes: closeUpSizes.filter((size) => size > 0),
     retrySizes: options.retrySizes ?? DEFAULT_RETRY_SIZES,
     closeUpPad: options.closeUpPad ?? 0.25,
-    closeUpMinScore: options.closeUpMinScore ?? 0.4,
+    closeUpMinScore: options.closeUpMinScore ?? Math.max(0, (options.minScore ?? 0.55) - CLOSE_UP_SCORE_DROP),
     rotations: options.rotations ?? DEFAULT_ROTATIONS,
     minSize: options.minSize ?? 0,
     maxSize: options.maxSize ?? 0,
