@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { findUnhelpfulImages, loadFolderDataset, subsetDataset, writeFileAtomic, type FaceDataset } from "@fer/preprocess/node";
 import { ALL_ARCHITECTURES, isArchitecture } from "./architectures.js";
 import { describeBackend, initBackend } from "./backend/index.js";
@@ -272,7 +272,8 @@ export async function train(argv: string[]): Promise<number> {
       crossEntropy,
       finalFit: values["final-fit"],
       resume: values.resume,
-      source: resolve(values.data),
+      // The card ships with the model: the data folder relative to the working directory, never a machine path.
+      source: relative(process.cwd(), resolve(values.data)) || ".",
       ...(values["max-epochs-this-run"] !== undefined ? { maxEpochsThisRun: Number(values["max-epochs-this-run"]) } : {}),
     });
     const card = result.card;
