@@ -231,7 +231,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     throw new PipelineError("bad-option", `mirrorAverage must be true or false, got ${String(options.mirrorAverage)}`);
   }
   // Initialise the one tfjs backend (chosen by @fer/cnn) before any model is created.
-  const { initBackend } = await import("@fer/cnn/backend");
+  const { initBackend } = await import("@fer/runtime");
   await initBackend();
 
   const owned: Array<{ dispose(): void }> = [];

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { ARCHITECTURE_SPECS, buildModel } from "../architectures.js";
-import { describeBackend, initBackend } from "../backend/index.js";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { dataGradients, trainableVariables } from "../train-step.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./protocol.js";
 

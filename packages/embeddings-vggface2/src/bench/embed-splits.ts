@@ -3,7 +3,7 @@
  * resumable embedding cache. Usage: node dist/bench/embed-splits.js <backbone> <layer,layer,...> [weights]
  */
 import path from "node:path";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { loadEmbedder } from "../backbones.js";
 import { embedDataset } from "../dataset-embedding.js";

@@ -25,7 +25,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { BaggingSvmHead, headFromJSON, RandomForestHead, SvmHead, type Head } from "@fer/heads";
 import { saveHead } from "@fer/heads/node";
 import { stratifiedSplit, type FaceDataset } from "@fer/preprocess";

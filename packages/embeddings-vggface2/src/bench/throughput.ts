@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Embedder } from "../embedder.js";

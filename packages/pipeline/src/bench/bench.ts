@@ -68,7 +68,7 @@ export async function bench(argv: string[]): Promise<number> {
     return 0;
   }
   process.env.FER_TF_BACKEND ??= "wasm";
-  const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+  const { describeBackend, initBackend } = await import("@fer/runtime");
   const backend = describeBackend(await initBackend());
   const photos = positionals.length > 0 ? positionals.map((p) => path.resolve(p)) : ["apollo11_crew.jpg", "obama_family_2011.jpg"].map((f) => path.join(examplePhotosDir(), f));
   const runs = Number(values.runs);

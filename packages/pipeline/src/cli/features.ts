@@ -1,6 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cnnFeaturiserId, createProgressBar, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
+import { cnnFeaturiserId, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { defaultCnnDir } from "../defaults.js";
