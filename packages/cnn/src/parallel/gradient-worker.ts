@@ -30,6 +30,8 @@ try {
     }
   };
 
+  // The handler catches its own errors and answers with an error message: nothing is lost by ignoring its promise.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   port.on("message", async (request: WorkerRequest) => {
     if (request.type === "close") {
       model.dispose();
