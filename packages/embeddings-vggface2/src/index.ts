@@ -17,7 +17,6 @@ export { assignWeights, expectedWeights, type WeightArray, type WeightLookup, ty
 export { openKerasH5Weights, type KerasH5Weights } from "./vggface2/weights-h5.js";
 export { readLayersModelFolder } from "./vggface2/weights-folder.js";
 export { loadVggface2Embedder, vggface2Preprocess, type Vggface2Options } from "./vggface2/embedder.js";
-export { readManifestWeights, type ManifestGroup } from "./weights-manifest.js";
 export { loadGraphModelFile } from "./graph/graph-model-file.js";
 export * from "./graph/human-faceres.js";
 export { writeEmbeddingFeatures } from "./features-file.js";

@@ -309,7 +309,7 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
   await tf.ready();
-  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
   let params: SsdParams;
   try {
     params = buildParams(weights);

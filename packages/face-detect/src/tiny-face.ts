@@ -188,7 +188,7 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
   await tf.ready();
-  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
   let params: TinyParams;
   try {
     params = buildParams(weights);

@@ -1,0 +1,25 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { readJsonFile as readJson, readManifestWeights as readWeights, WeightsFileError, type ManifestGroup } from "@fer/runtime";
+import { EmbeddingError } from "./errors.js";
+
+export { tensorBytes, type ManifestGroup } from "@fer/runtime";
+
+/** `@fer/runtime`'s reader errors as {@link EmbeddingError}s of the same kind. */
+async function asEmbeddingError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof WeightsFileError) throw new EmbeddingError(e.kind, e.message, e.file, { cause: e });
+    throw e;
+  }
+}
+
+/** `readManifestWeights` of `@fer/runtime`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
+export function readManifestWeights(dir: string, manifest: readonly ManifestGroup[]): Promise<tf.NamedTensorMap> {
+  return asEmbeddingError(() => readWeights(dir, manifest));
+}
+
+/** `readJsonFile` of `@fer/runtime`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
+export function readJsonFile(file: string): Promise<unknown> {
+  return asEmbeddingError(() => readJson(file));
+}
