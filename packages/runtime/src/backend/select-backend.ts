@@ -54,7 +54,33 @@ async function tryNative(): Promise<BackendInfo | undefined> {
   return undefined;
 }
 
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Runs `init`, then removes the `uncaughtException` / `unhandledRejection` listeners it added to the process.
+ * tfjs-backend-wasm's Emscripten module installs both when it is instantiated in Node (they rethrow, so any uncaught
+ * error of the host app then ends with exit code 7 and a stack in tf-backend-wasm); they only serve Emscripten's own
+ * `exit()`, which tfjs never calls. A library must leave the host process's error handling alone.
+ */
+async function keepingProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const host: NodeJS.EventEmitter = process;
+  const before = PROCESS_EVENTS.map((event) => new Set(host.listeners(event)));
+  try {
+    return await init();
+  } finally {
+    PROCESS_EVENTS.forEach((event, i) => {
+      for (const listener of host.listeners(event)) {
+        if (!before[i]!.has(listener)) host.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    });
+  }
+}
+
 async function tryWasm(threads: number): Promise<BackendInfo | undefined> {
+  return keepingProcessHandlers(() => loadWasm(threads));
+}
+
+async function loadWasm(threads: number): Promise<BackendInfo | undefined> {
   try {
     await import("@tensorflow/tfjs-backend-wasm");
     registerWasmGradientKernels();
@@ -89,11 +115,19 @@ const BACKEND_NAMES: readonly string[] = ["tensorflow", "wasm", "cpu"];
 let registration: Promise<void> | undefined;
 
 /**
- * tfjs-core registers no gradients by itself; tfjs-layers registers all of them (in its CommonJS and ESM
- * builds alike), and training needs them even for models written against tfjs-core alone.
+ * tfjs-core's Node build registers no gradients; tfjs-layers registers all of them (in its CommonJS and ESM builds
+ * alike), and training needs them even for models written against tfjs-core alone. tfjs-layers is an optional peer:
+ * `@fer/cnn` (the package that trains) depends on it; inference needs no gradients, so without it nothing is missing.
  */
 async function registerGradients(): Promise<void> {
-  if (tf.getGradient("Conv2D") === undefined) await import("@tensorflow/tfjs-layers");
+  if (tf.getGradient("Conv2D") !== undefined) return;
+  try {
+    // A plain string variable keeps bundlers and tsc from resolving the optional peer.
+    const layers: string = "@tensorflow/tfjs-layers";
+    await import(layers);
+  } catch {
+    // not installed: inference only
+  }
 }
 
 let chosen: { key: string; info: Promise<BackendInfo> } | undefined;

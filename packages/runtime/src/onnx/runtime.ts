@@ -20,7 +20,12 @@ export interface OnnxRuntime {
   readonly InferenceSession: {
     create(
       model: Uint8Array,
-      options?: { executionProviders?: string[]; graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all"; intraOpNumThreads?: number },
+      options?: {
+        executionProviders?: string[];
+        graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
+        intraOpNumThreads?: number;
+        logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+      },
     ): Promise<OnnxSession>;
   };
   readonly Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OnnxTensor;
@@ -78,12 +83,14 @@ export async function resolveEngine(requested?: InferenceEngine): Promise<Resolv
  * An onnxruntime CPU session on a model held in memory, with every graph optimisation on (onnxruntime fuses each
  * convolution with its activation and picks blocked memory layouts for the CPU). `threads`: intra-op threads;
  * default onnxruntime's (one per physical core). `optimization: "extended"` leaves out the blocked layouts, which only
- * pay for convolutions with constant weights (a training graph's weights are feeds).
+ * pay for convolutions with constant weights (a training graph's weights are feeds). onnxruntime logs errors only.
  */
 export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number, optimization: "extended" | "all" = "all"): Promise<OnnxSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: optimization,
+    // Errors only: at warning level onnxruntime prints a line per initializer it does not need (about 100 for UltraFace).
+    logSeverityLevel: 3,
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   });
 }
