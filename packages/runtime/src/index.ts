@@ -5,8 +5,8 @@ export {
   describeBackend,
   initBackend,
   type InitBackendOptions,
-  registerWasmGradientKernels,
-} from "./backend/index.js";
+} from "./backend/select-backend.js";
+export { registerWasmGradientKernels } from "./backend/wasm-gradients.js";
 export { type OnnxAttribute, type OnnxDim, OnnxGraphBuilder } from "./onnx/onnx-model.js";
 export {
   createCpuSession,
