@@ -18,7 +18,7 @@ export {
   type BatchItem,
   type BatchOptions,
 } from "./pipeline.js";
-export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, defaultCnnDir, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
+export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";

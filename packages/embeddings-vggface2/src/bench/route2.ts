@@ -32,7 +32,8 @@ import { stratifiedSplit, type FaceDataset } from "@fer/preprocess";
 import { defaultCacheDir, loadFolderDataset } from "@fer/preprocess/node";
 import { loadEmbedder } from "../backbones.js";
 import { embedDataset, type EmbeddedDataset } from "../dataset-embedding.js";
-import { repoRoot, sharedDir } from "../shared-dir.js";
+import { sharedDir } from "@fer/preprocess/node";
+import { repoRoot } from "../shared-dir.js";
 
 const { values: args } = parseArgs({
   options: {

@@ -4,7 +4,7 @@ import { cnnFeaturiserId, loadCnn, trainingPartOf, type FeatureLayer } from "@fe
 import { createProgressBar } from "@fer/runtime";
 import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
-import { defaultCnnDir } from "../defaults.js";
+import { findDefaultCnn } from "../defaults.js";
 import { reportFailure, UsageError } from "./options.js";
 
 const HELP = `usage: fer features --data DIR --out FILE [options]
@@ -54,7 +54,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
     const layer: FeatureLayer = values.layer;
     const split = values.split;
     if (split !== "all" && split !== "train" && split !== "validation") throw new UsageError(`--split must be all, train or validation`);
-    const dir = values.cnn ?? (await defaultCnnDir());
+    const dir = values.cnn ?? (await findDefaultCnn()).dir;
     if (dir === undefined) throw new UsageError("no CNN shipped yet: pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR");
     const specifier: string = "@fer/heads/node";
     const { writeFeatures } = (await import(specifier)) as { writeFeatures: WriteFeatures };
