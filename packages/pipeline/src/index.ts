@@ -37,7 +37,7 @@ export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";
 export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./report/markdown.js";
 export { type Rgb } from "./draw/canvas.js";
 export { textWidth, textHeight } from "./draw/font.js";
-export { packageDir, repoRoot, sharedDir, examplePhotosDir } from "./paths.js";
+export { repoRoot, examplePhotosDir } from "./paths.js";
 export {
   BACKGROUND_KINDS,
   portraitSpec,
