@@ -4,8 +4,9 @@
 //
 // Rule set: ESLint's and typescript-eslint's recommended rules, plus two rules that need type information and
 // catch real bugs in async code: a promise nobody awaits (its rejection is lost) and a promise passed where a
-// callback's result is ignored. Typed linting costs about 35 s of CPU for the whole repository (2-core machine,
-// 2026-12-07), against 8 s without types.
+// callback's result is ignored. Cost on the 2-core machine (2026-12-07, loaded): `pnpm -r --workspace-concurrency=1
+// run lint` 66 s of CPU for the 8 packages; one `eslint` over all sources: 35 s of CPU with these typed rules, 8 s
+// without them.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import js from "@eslint/js";
