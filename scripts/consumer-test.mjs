@@ -8,7 +8,7 @@
 //    text file.
 // 3. `npm install`s all the tarballs into a fresh temporary app outside the workspace, with plain npm and only
 //    ONNXRUNTIME_NODE_INSTALL=skip (what the install docs tell users), plus onnxruntime-node, typescript, @types/node.
-// 4. Runs test-consumer/consumer.mjs there (analyse a photo of ../shared/photos, swap the head, write annotated
+// 4. Runs publint and arethetypeswrong (`--profile esm-only`) on every package, then test-consumer/consumer.mjs there (analyse a photo of ../shared/photos, swap the head, write annotated
 //    images), and type-checks test-consumer/consumer.ts (strict, NodeNext, no skipLibCheck).
 // --sizes also installs @fer/pipeline alone (with and without onnxruntime-node) and prints `du` of node_modules.
 // --keep leaves the temporary folder (printed) in place. Needs the npm registry for third-party dependencies.
@@ -24,6 +24,9 @@ const shared = path.resolve(process.env.FER_SHARED_DIR ?? path.join(repoRoot, ".
 const photo = path.join(shared, "photos/obama_family_2011.jpg");
 const trainDir = path.join(shared, "datasets/fer2013/train");
 const PER_CLASS = 10;
+// The package checkers the issue asks to be clean, pinned (installed from the registry into the temporary app).
+const PUBLINT = "0.3.25";
+const ATTW = "0.18.5";
 for (const p of [photo, trainDir]) if (!existsSync(p)) throw new Error(`consumer-test: ${p} is missing (set FER_SHARED_DIR)`);
 
 const timings = [];
@@ -117,7 +120,17 @@ try {
       `onnxruntime-node@${devVersion("onnxruntime-node")}`,
       `typescript@${devVersion("typescript")}`,
       `@types/node@${devVersion("@types/node")}`,
+      `publint@${PUBLINT}`,
+      `@arethetypeswrong/cli@${ATTW}`,
     ]);
+  });
+
+  step("publint and arethetypeswrong (esm-only) on every tarball", () => {
+    for (const p of packed) {
+      const dir = path.join(tmp, "extract", path.basename(p.tarball, ".tgz"), "package");
+      run("node", [path.join(app, "node_modules/publint/src/cli.js"), dir, "--strict", "--pack", "false"], { cwd: app });
+      run("node", [path.join(app, "node_modules/@arethetypeswrong/cli/dist/index.js"), p.tarball, "--profile", "esm-only", "--format", "table-flipped"], { cwd: app });
+    }
   });
 
   step("run the JavaScript consumer", () => {
