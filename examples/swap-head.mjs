@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { writeFile, mkdir } from "node:fs/promises";
 import { loadCnn } from "@fer/cnn";
 import { createHead } from "@fer/heads";
-import { createPipeline, defaultCnnDir, examplePhotosDir, repoRoot } from "@fer/pipeline";
+import { createPipeline, examplePhotosDir, findDefaultCnn, repoRoot } from "@fer/pipeline";
 import { loadFolderDataset, subsetDataset } from "@fer/preprocess/node";
 
 const { values } = parseArgs({
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     "head-out": { type: "string" },
   },
 });
-const cnnDir = values.cnn ?? (await defaultCnnDir());
+const cnnDir = values.cnn ?? (await findDefaultCnn()).dir;
 if (!cnnDir) throw new Error("no CNN shipped yet: pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR");
 
 // 1. Features of a labelled folder: the CNN's first 64-unit Dense layer (the study's best layer for a swapped head).

@@ -4,7 +4,7 @@
 // The result is a model folder usable everywhere: fer analyze --cnn examples/out/small-cnn/best photo.jpg
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { initBackend, describeBackend } from "@fer/cnn/backend";
+import { initBackend, describeBackend } from "@fer/runtime";
 import { trainCnn } from "@fer/cnn";
 import { repoRoot } from "@fer/pipeline";
 import { loadFolderDataset, subsetDataset } from "@fer/preprocess/node";

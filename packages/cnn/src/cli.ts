@@ -1,15 +1,15 @@
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { findUnhelpfulImages, loadFolderDataset, subsetDataset, writeFileAtomic, type FaceDataset } from "@fer/preprocess/node";
 import { ALL_ARCHITECTURES, isArchitecture } from "./architectures.js";
-import { describeBackend, initBackend } from "./backend/index.js";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { evaluateCnn, loadCnn, type FerCnn } from "./cnn-model.js";
-import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
+import { EngineError, resolveEngine, type InferenceEngine, type ResolvedEngine } from "@fer/runtime";
 import { writeModelCard } from "./model-io.js";
 import { formatTeacherProbabilities } from "./soft-targets.js";
 import { mirrorFaces } from "@fer/preprocess";
 import { existsSync } from "node:fs";
-import { createProgressBar } from "./progress.js";
+import { createProgressBar } from "@fer/runtime";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
 import { CheckpointError, trainCnn, TrainOptionsError } from "./train.js";
 import { BATCH_SCHEDULES, parsePlateauSchedule, type BatchSchedule, type PlateauSchedule } from "./lr-schedule.js";
@@ -272,7 +272,8 @@ export async function train(argv: string[]): Promise<number> {
       crossEntropy,
       finalFit: values["final-fit"],
       resume: values.resume,
-      source: resolve(values.data),
+      // The card ships with the model: the data folder relative to the working directory, never a machine path.
+      source: relative(process.cwd(), resolve(values.data)) || ".",
       ...(values["max-epochs-this-run"] !== undefined ? { maxEpochsThisRun: Number(values["max-epochs-this-run"]) } : {}),
     });
     const card = result.card;

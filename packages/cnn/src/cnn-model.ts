@@ -1,10 +1,10 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import { mirrorFaces, prepareFaces, type FaceDataset } from "@fer/preprocess";
-import { initBackend } from "./backend/index.js";
+import { initBackend } from "@fer/runtime";
 import type { FeatureLayer } from "./architectures.js";
 import { accuracy, argmaxRows } from "./inference.js";
 import { onnxForward, tfjsForward, type Forward } from "./forward.js";
-import { resolveEngine, type InferenceEngine } from "./onnx/runtime.js";
+import { resolveEngine, type InferenceEngine } from "@fer/runtime";
 import type { ModelCard } from "./model-card.js";
 import { loadLayersModel, readModelCard } from "./model-io.js";
 

@@ -2,7 +2,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { FeatureLayer } from "./architectures.js";
 import { extractFeatures, INFERENCE_BATCH, runBatched } from "./inference.js";
 import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
-import { createCpuSession, type OnnxRuntime } from "./onnx/runtime.js";
+import { createCpuSession, type OnnxRuntime } from "@fer/runtime";
 
 /** One engine's forward pass: one Dense layer's output (or the scores) of `count` prepared faces, `[count, width]`. */
 export interface Forward {

@@ -56,8 +56,6 @@ export {
   TrainOptionsError,
   type TrainResult,
 } from "./train.js";
-export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOptions } from "./progress.js";
-export { initBackend, describeBackend, type BackendInfo, type BackendName } from "./backend/index.js";
 export {
   DatasetMismatchError,
   evaluateCnn,

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { layersModelToOnnxTraining } from "./onnx/training-graph.js";
-import { createCpuSession, type OnnxRuntime, type OnnxTensor } from "./onnx/runtime.js";
+import { createCpuSession, type OnnxRuntime, type OnnxTensor } from "@fer/runtime";
 import { applyGradients, dropoutMasks, lossFromLogits, stepSeed, trainableVariables, updateMovingStatistics, type LossSpec, type StepRunner } from "./train-step.js";
 
 /**

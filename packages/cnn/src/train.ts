@@ -17,15 +17,15 @@ import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
 import { createLocalStepRunner, lossFromLogits, stepSeed, type StepRunner } from "./train-step.js";
 import type { CrossEntropyFrom } from "./losses.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";
-import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "./onnx/runtime.js";
+import { resolveEngine, type InferenceEngine, type ResolvedEngine } from "@fer/runtime";
 import { writeFileAtomic } from "@fer/preprocess/node";
-import { initBackend, describeBackend } from "./backend/index.js";
+import { initBackend, describeBackend } from "@fer/runtime";
 import { augmentRandom, batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
 import { onnxForward } from "./forward.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
 import { layersModelFiles, loadLayersModel, readModelCard, saveModelFolder } from "./model-io.js";
-import { createProgressBar } from "./progress.js";
+import { createProgressBar } from "@fer/runtime";
 import {
   assertBatchSchedule,
   assertPlateauSchedule,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
-import { initBackend } from "../src/backend/index.js";
+import { initBackend } from "@fer/runtime";
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from "../src/checkpoint.js";
 import { trainCnn, type TrainOptions } from "../src/train.js";
 import { parseAugmentSpec } from "../src/augment.js";

@@ -1,4 +1,4 @@
-import { loadOnnxRuntime, type OnnxRuntime } from "../src/onnx/runtime.js";
+import { loadOnnxRuntime, type OnnxRuntime } from "@fer/runtime";
 
 /** onnxruntime-node, which the tests of @fer/cnn need (it is a devDependency); throws when it cannot load. */
 export async function requireOnnxRuntime(): Promise<OnnxRuntime> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
-import { initBackend } from "../src/backend/index.js";
+import { initBackend } from "@fer/runtime";
 import { mirrorFaces } from "@fer/preprocess";
 import { DatasetMismatchError, evaluateCnn, loadCnn } from "../src/cnn-model.js";
 import { argmaxRows } from "../src/inference.js";

@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { describe, expect, it, beforeAll } from "vitest";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import { registerWasmGradientKernels } from "../src/backend/index.js";
+import { registerWasmGradientKernels } from "@fer/runtime";
 import { seededRandom } from "@fer/preprocess";
 import { buildModel } from "../src/architectures.js";
 import { dataGradients, disposeStatistics, dropoutMasks, trainableVariables } from "../src/train-step.js";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { BACKBONES, loadEmbedder } from "./backbones.js";
 import { embedDataset } from "./dataset-embedding.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { createProgressBar } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import type { FaceDataset } from "@fer/preprocess";
 import { defaultCacheDir, writeFileAtomic } from "@fer/preprocess/node";
 import type { Embedder } from "./embedder.js";

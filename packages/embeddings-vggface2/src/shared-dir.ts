@@ -12,8 +12,3 @@ export function repoRoot(): string {
     dir = parent;
   }
 }
-
-/** The shared data folder: `$FER_SHARED_DIR`, else `<repo root>/../shared`. */
-export function sharedDir(): string {
-  return process.env.FER_SHARED_DIR ? path.resolve(process.env.FER_SHARED_DIR) : path.resolve(repoRoot(), "../shared");
-}

@@ -1,56 +1,25 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { readJsonFile as readJson, readManifestWeights as readWeights, WeightsFileError, type ManifestGroup } from "@fer/runtime";
 import { EmbeddingError } from "./errors.js";
 
-/** One group of a TensorFlow.js weights manifest: binary shard files and the weights they hold, in order. */
-export interface ManifestGroup {
-  readonly paths: readonly string[];
-  readonly weights: readonly tf.io.WeightsManifestEntry[];
-}
+export { tensorBytes, type ManifestGroup } from "@fer/runtime";
 
-/**
- * Reads the binary shards of a TensorFlow.js weights manifest from the folder `dir` and decodes every weight
- * (dequantising uint8/uint16/float16 weights) into a name -> tensor map. The caller owns the tensors.
- * Throws `missing-weights` naming the first shard that cannot be read and `bad-weights-layout` when a shard
- * is shorter than the manifest says.
- */
-export async function readManifestWeights(dir: string, manifest: readonly ManifestGroup[]): Promise<tf.NamedTensorMap> {
-  const out: tf.NamedTensorMap = {};
-  for (const group of manifest) {
-    const buffers: Buffer[] = [];
-    for (const p of group.paths) {
-      const file = path.join(dir, p);
-      if (!existsSync(file)) throw new EmbeddingError("missing-weights", `weights shard ${file} listed in the manifest does not exist`, file);
-      buffers.push(await readFile(file));
-    }
-    const joined = Buffer.concat(buffers);
-    const data = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength) as ArrayBuffer;
-    let decoded: tf.NamedTensorMap;
-    try {
-      decoded = tf.io.decodeWeights(data, [...group.weights]);
-    } catch (e) {
-      throw new EmbeddingError("bad-weights-layout", `cannot decode weights ${group.paths.join(", ")} in ${dir}: ${(e as Error).message}`, dir, { cause: e });
-    }
-    Object.assign(out, decoded);
-  }
-  return out;
-}
-
-/** Reads and parses a JSON file, throwing `missing-weights` when it does not exist and `bad-weights-layout` when it is not JSON. */
-export async function readJsonFile(file: string): Promise<unknown> {
-  if (!existsSync(file)) throw new EmbeddingError("missing-weights", `${file} does not exist`, file);
+/** `@fer/runtime`'s reader errors as {@link EmbeddingError}s of the same kind. */
+async function asEmbeddingError<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return JSON.parse(await readFile(file, "utf8")) as unknown;
+    return await read();
   } catch (e) {
-    throw new EmbeddingError("bad-weights-layout", `${file} is not a JSON file: ${(e as Error).message}`, file, { cause: e });
+    if (e instanceof WeightsFileError) throw new EmbeddingError(e.kind, e.message, e.file, { cause: e });
+    throw e;
   }
 }
 
-/** Total bytes of a set of tensors (4 per float32 element). */
-export function tensorBytes(tensors: Iterable<tf.Tensor>): number {
-  let n = 0;
-  for (const t of tensors) n += t.size * 4;
-  return n;
+/** `readManifestWeights` of `@fer/runtime`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
+export function readManifestWeights(dir: string, manifest: readonly ManifestGroup[]): Promise<tf.NamedTensorMap> {
+  return asEmbeddingError(() => readWeights(dir, manifest));
+}
+
+/** `readJsonFile` of `@fer/runtime`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
+export function readJsonFile(file: string): Promise<unknown> {
+  return asEmbeddingError(() => readJson(file));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { embed } from "../src/cli.js";
-import { sharedDir } from "../src/index.js";
+import { sharedDir } from "@fer/preprocess/node";
 
 const dir = mkdtempSync(path.join(tmpdir(), "fer-embed-cli-"));
 const data = path.join(dir, "faces");

@@ -9,7 +9,7 @@
  * file name) enlarged to 400x400, and in crops of the shared portraits around their faces (margins -0.1 to 0.25).
  * `--shared-models` reads the YuNet and UltraFace files of ../shared/models/face-detectors (to compare the variants
  * this package does not ship).
- * FER_WASM_THREADS sets the WebAssembly threads (see @fer/cnn/backend); onnxruntime uses each detector's default threads
+ * FER_WASM_THREADS sets the WebAssembly threads (see @fer/runtime); onnxruntime uses each detector's default threads
  * (one per physical core; 1 for yunet) unless the variant names them.
  * Data: ../shared beside the repo root, or FER_SHARED_DIR. Heavy: about 5 minutes of CPU time (most of it the Haar cascade); run it alone, under `nice`.
  */
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const shared = process.env.FER_SHARED_DIR ?? path.resolve(here, "../../../../shared");
   const wider = path.join(shared, "datasets/widerface-val-sample");
-  const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+  const { describeBackend, initBackend } = await import("@fer/runtime");
   const backend = describeBackend(await initBackend());
   const load0 = os.loadavg()[0]!;
   const gtFile = path.join(wider, "wider_face_val_bbx_gt.txt");

@@ -19,7 +19,7 @@ Measures face detectors on a WIDER FACE style folder: recall and precision at Io
   --json          one JSON object per detector and line:
                   {detector, images, faces, recall40, precision40, recallAll, falsePerImage, msPerImage, engine?}
 The face-api detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
-one), else on the tfjs backend from @fer/cnn/backend (FER_TF_BACKEND=wasm|cpu forces one); yunet and ultraface run
+one), else on the tfjs backend from @fer/runtime (FER_TF_BACKEND=wasm|cpu forces one); yunet and ultraface run
 on onnxruntime only.`;
 
 const DETECT_USAGE = `usage: detect IMAGE... [--detector NAME]
@@ -53,10 +53,10 @@ function parseDetectorList(value: string | undefined): DetectorName[] {
   return names as DetectorName[];
 }
 
-/** Initialises the tfjs backend (through `@fer/cnn/backend`, loaded only then) when a DNN detector is wanted. */
+/** Initialises the tfjs backend (through `@fer/runtime`, loaded only then) when a DNN detector is wanted. */
 async function needsTf(names: readonly DetectorName[]): Promise<string | undefined> {
   if (!names.some((n) => listDetectors().find((d) => d.name === n)?.kind === "dnn")) return undefined;
-  const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+  const { describeBackend, initBackend } = await import("@fer/runtime");
   return describeBackend(await initBackend());
 }
 

@@ -70,7 +70,7 @@ export function isDetectorName(name: string): name is DetectorName {
 
 /**
  * Creates a detector by name. Every detector loads its model from disk (no network).
- * The DNN detectors run on the active tfjs-core backend: initialise it first (`initBackend()` from `@fer/cnn/backend`).
+ * The DNN detectors run on the active tfjs-core backend: initialise it first (`initBackend()` from `@fer/runtime`).
  * @throws {FaceDetectError} `unknown-detector`, `bad-option` or `model-load`.
  */
 export async function createDetector<N extends DetectorName>(

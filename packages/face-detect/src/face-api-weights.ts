@@ -1,14 +1,8 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { readJsonFile, readManifestWeights, type ManifestGroup } from "@fer/runtime";
 import { FaceDetectError } from "./errors.js";
-
-/** One entry of a tfjs weights manifest (`*-weights_manifest.json`). */
-interface ManifestGroup {
-  paths: string[];
-  weights: tf.io.WeightsManifestEntry[];
-}
 
 /** The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT). */
 export function faceApiModelDir(): string {
@@ -22,37 +16,25 @@ export function faceApiModelDir(): string {
 
 /**
  * Reads a tfjs weights manifest and its binary shards from disk (no network) and decodes them,
- * de-quantising uint8 weights, into named float tensors owned by the caller.
+ * de-quantising uint8 weights, into named float tensors owned by the caller (`readManifestWeights` of `@fer/runtime`).
  * @param dir folder holding `<model>-weights_manifest.json` and its `.bin` shards
  * @param model model name, e.g. `ssd_mobilenetv1_model`
  * @throws {FaceDetectError} `model-load` if a file is missing or malformed.
  */
-export function loadWeightsFromDisk(dir: string, model: string): tf.NamedTensorMap {
+export async function loadWeightsFromDisk(dir: string, model: string): Promise<tf.NamedTensorMap> {
   const manifestPath = path.join(dir, `${model}-weights_manifest.json`);
   let groups: ManifestGroup[];
   try {
-    groups = JSON.parse(readFileSync(manifestPath, "utf8")) as ManifestGroup[];
+    groups = (await readJsonFile(manifestPath)) as ManifestGroup[];
     if (!Array.isArray(groups)) throw new Error("manifest is not an array");
   } catch (cause) {
     throw new FaceDetectError("model-load", `cannot read weights manifest ${manifestPath}`, { cause });
   }
-  const out: tf.NamedTensorMap = {};
-  for (const group of groups) {
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.concat(group.paths.map((p) => readFileSync(path.join(dir, p))));
-    } catch (cause) {
-      throw new FaceDetectError("model-load", `cannot read weight shards ${group.paths.join(", ")} in ${dir}`, { cause });
-    }
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    try {
-      Object.assign(out, tf.io.decodeWeights(buffer, group.weights));
-    } catch (cause) {
-      tf.dispose(out);
-      throw new FaceDetectError("model-load", `cannot decode weights of ${model} in ${dir}`, { cause });
-    }
+  try {
+    return await readManifestWeights(dir, groups);
+  } catch (cause) {
+    throw new FaceDetectError("model-load", `cannot read the weights of ${model} in ${dir}: ${(cause as Error).message}`, { cause });
   }
-  return out;
 }
 
 /** Returns the tensor named `name` or throws `model-load` naming the model. */

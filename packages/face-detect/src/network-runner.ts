@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime, type ResolvedEngine } from "@fer/cnn/onnx";
+import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime, type ResolvedEngine } from "@fer/runtime";
 
 /**
  * Runs a detector network on one image input (`[1, height, width, 3]`, or `[1, 3, height, width]` for an `nchw`

@@ -1,10 +1,10 @@
-import { EngineError, resolveEngine as resolveInferenceEngine, type InferenceEngine, type ResolvedEngine } from "@fer/cnn/onnx";
+import { EngineError, resolveEngine as resolveInferenceEngine, type InferenceEngine, type ResolvedEngine } from "@fer/runtime";
 import { FaceDetectError } from "./errors.js";
 
-/** Which engine runs a DNN detector's network (see `resolveEngine` in `@fer/cnn/onnx`). */
+/** Which engine runs a DNN detector's network (see `resolveEngine` in `@fer/runtime`). */
 export type DetectorEngine = InferenceEngine;
 
-/** `resolveEngine` of `@fer/cnn/onnx`, with its errors as {@link FaceDetectError}s (`bad-option`, `model-load`). */
+/** `resolveEngine` of `@fer/runtime`, with its errors as {@link FaceDetectError}s (`bad-option`, `model-load`). */
 export async function resolveEngine(engine: DetectorEngine | undefined): Promise<ResolvedEngine> {
   try {
     return await resolveInferenceEngine(engine);

@@ -292,7 +292,7 @@ class SsdMobilenetDetector implements FaceDetector {
  * on WIDER FACE by face-api.js), read from disk with no network. The photo is fitted into a network input whose longer
  * side is 512 (`inputSize`) and whose shorter side is padded to a multiple of 32 (or to a square: `padToSquare`).
  * The network runs on onnxruntime when `onnxruntime-node` is installed, else on the active tfjs-core backend (set it
- * up first, e.g. with `initBackend()` from `@fer/cnn/backend`); see `engine`.
+ * up first, e.g. with `initBackend()` from `@fer/runtime`); see `engine`.
  * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
  */
 export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = {}): Promise<FaceDetector> {
@@ -309,7 +309,7 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
   await tf.ready();
-  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
   let params: SsdParams;
   try {
     params = buildParams(weights);

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { OnnxGraphBuilder } from "@fer/cnn/onnx";
+import { OnnxGraphBuilder } from "@fer/runtime";
 import { addImageInput, addTfConv } from "./network-runner.js";
 
 /** A convolution's weights as the tfjs network holds them: filter `[kh, kw, in, out]` (depthwise: `[kh, kw, in, 1]`). */

@@ -5,7 +5,7 @@ import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
-import { OnnxGraphBuilder } from "@fer/cnn/onnx";
+import { OnnxGraphBuilder } from "@fer/runtime";
 import { addImageInput, addTfConv, createNetworkRunner, type NetworkRunner } from "./network-runner.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
@@ -188,7 +188,7 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
   await tf.ready();
-  const weights = loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
+  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
   let params: TinyParams;
   try {
     params = buildParams(weights);

@@ -95,8 +95,8 @@ describe("ssd-mobilenet-v1 options", () => {
 });
 
 describe("ssd-mobilenet-v1 input shape", () => {
-  test("anchors laid out for 512x512 are exactly the model's own anchor table", () => {
-    const weights = loadWeightsFromDisk(faceApiModelDir(), "ssd_mobilenetv1_model");
+  test("anchors laid out for 512x512 are exactly the model's own anchor table", async () => {
+    const weights = await loadWeightsFromDisk(faceApiModelDir(), "ssd_mobilenetv1_model");
     try {
       const table = weights["Output/extra_dim"]!.dataSync() as Float32Array;
       const anchors = layoutAnchors(anchorShapesFromTable(table), 512, 512);

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Box } from "@fer/preprocess";
 import { createDetector } from "../src/index.js";
-import { loadOnnxRuntime } from "@fer/cnn/onnx";
+import { loadOnnxRuntime } from "@fer/runtime";
 import { PHOTO_FACES } from "./fixtures/photo-faces.js";
 import { countMatched, loadPhoto, noiseImage } from "./helpers.js";
 import { initTestBackend } from "./tf-backend.js";
@@ -13,7 +13,7 @@ function containsPoint(b: Box, x: number, y: number): boolean {
 
 beforeAll(async () => {
   await initTestBackend();
-  if ((await loadOnnxRuntime()) === undefined) throw new Error("onnxruntime-node (a devDependency of @fer/cnn) must load in these tests");
+  if ((await loadOnnxRuntime()) === undefined) throw new Error("onnxruntime-node (a devDependency of @fer/face-detect) must load in these tests");
 });
 
 describe("detectors on onnxruntime", () => {

@@ -1,4 +1,4 @@
-import { initBackend, type BackendName } from "@fer/cnn/backend";
+import { initBackend, type BackendName } from "@fer/runtime";
 
 /** The tfjs backend for the DNN tests: FER_TF_BACKEND if set, else WebAssembly (the cpu backend is far too slow). */
 export function initTestBackend(): Promise<unknown> {

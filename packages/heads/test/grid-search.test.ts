@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expandGrid, formatGridTable, gridSearch, stratifiedKFold, stratifiedSplit, type ProgressSinkLike } from "./grid-helpers.js";
+import { expandGrid, formatGridTable, gridSearch, stratifiedKFold, type ProgressSinkLike } from "./grid-helpers.js";
 import { separableSlice } from "./helpers.js";
 
 describe("stratified splits", () => {
@@ -17,14 +17,6 @@ describe("stratified splits", () => {
     expect(Array.from(seen).every((v) => v === 1)).toBe(true);
     expect(stratifiedKFold(labels, 5, 1)).toEqual(splits);
     expect(stratifiedKFold(labels, 5, 2)).not.toEqual(splits);
-  });
-
-  it("train/validation: 10% of each class, fixed by the seed", () => {
-    const { train, validation } = stratifiedSplit(labels, 0.1, 0);
-    expect(validation.length).toBe(10);
-    expect(Array.from(validation).filter((i) => labels[i] === 3)).toHaveLength(7);
-    expect(train.length + validation.length).toBe(100);
-    expect(stratifiedSplit(labels, 0.1, 0)).toEqual({ train, validation });
   });
 });
 

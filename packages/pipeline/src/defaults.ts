@@ -71,11 +71,6 @@ export async function findDefaultCnn(): Promise<{ dir?: string; reason?: string 
   }
 }
 
-/** The folder of the default CNN (see {@link findDefaultCnn}), or undefined when there is none. */
-export async function defaultCnnDir(): Promise<string | undefined> {
-  return (await findDefaultCnn()).dir;
-}
-
 /**
  * The saved head the `fast` preset puts on the CNN's features: `FER_FAST_HEAD` if set, else
  * `models/fast-head.json` (or `.json.gz`) of this package when shipped. Undefined when there is none (the CNN's own classifier is

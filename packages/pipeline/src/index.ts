@@ -18,11 +18,11 @@ export {
   type BatchItem,
   type BatchOptions,
 } from "./pipeline.js";
-export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, defaultCnnDir, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
+export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
-export { loadInput, expandImagePaths, expandImageInputs, mapBounded, isImage, checkImage, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
+export { loadInput, expandImagePaths, expandImageInputs, isImage, checkImage, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
 export {
   evaluateFolder,
   top2Accuracy,
@@ -35,9 +35,9 @@ export {
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
 export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";
 export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./report/markdown.js";
-export { Canvas, type Rgb } from "./draw/canvas.js";
+export { type Rgb } from "./draw/canvas.js";
 export { textWidth, textHeight } from "./draw/font.js";
-export { packageDir, repoRoot, sharedDir, examplePhotosDir } from "./paths.js";
+export { repoRoot, examplePhotosDir } from "./paths.js";
 export {
   BACKGROUND_KINDS,
   portraitSpec,

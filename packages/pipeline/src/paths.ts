@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sharedDir as sharedDataDir } from "@fer/preprocess/node";
 
 /** The folder of this package (holding package.json, models/, assets/), from dist/ or src/ alike. */
 export function packageDir(): string {
@@ -13,11 +14,11 @@ export function repoRoot(): string {
 }
 
 /**
- * The read-only `shared/` data folder: `FER_SHARED_DIR` if set, else `../shared` beside the repository root
- * (where CI puts it). Throws when it does not exist.
+ * The read-only `shared/` data folder (`sharedDir` of `@fer/preprocess/node`: `FER_SHARED_DIR` if set, else `../shared`
+ * beside the repository root, where CI puts it). Throws when it does not exist.
  */
 export function sharedDir(): string {
-  const dir = process.env.FER_SHARED_DIR ? path.resolve(process.env.FER_SHARED_DIR) : path.resolve(repoRoot(), "../shared");
+  const dir = sharedDataDir();
   if (!existsSync(dir)) throw new Error(`shared data folder not found at ${dir}; set FER_SHARED_DIR`);
   return dir;
 }

@@ -6,6 +6,7 @@ import { createDetector, FaceDetectError, isDetectorName, type Detection, type D
 import { predictProbaAveraged, type Head } from "@fer/heads";
 import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
 import { frameFace, mirror, mirrorFaces, MIN_MARGIN, type Box, type Image } from "@fer/preprocess";
+import type { InferenceEngine } from "@fer/runtime";
 import { annotate as drawAnnotations, saveImageAs, type AnnotateOptions } from "./annotate.js";
 import {
   accuratePresetFile,
@@ -33,8 +34,21 @@ export interface PipelineOptions {
    * installed; `models.detector` says which ran) or a ready {@link FaceDetector} (not disposed by the pipeline).
    */
   readonly detector?: DetectorName | FaceDetector;
-  /** Options passed to `createDetector` with a detector name. */
+  /** Options passed to `createDetector` with a detector name (they win over `engine` and `threads`). */
   readonly detectorOptions?: Record<string, unknown>;
+  /**
+   * What runs the networks: `onnxruntime` (the optional `onnxruntime-node` package), `tfjs` (the backend
+   * `initBackend` of `@fer/runtime` picks), or `auto` (default: onnxruntime when installed, else tfjs; the
+   * `FER_ENGINE` environment variable replaces `auto`). Passed to the detector and the CNN; with `tfjs` the default
+   * detector is the one that runs on tfjs (`ssd-mobilenet-v1`). The accurate preset's embedder runs on tfjs only for
+   * now. `models.engines` says what ran.
+   */
+  readonly engine?: InferenceEngine;
+  /**
+   * Threads for the networks: onnxruntime's intra-op threads of the detector and the CNN, and the threads of tfjs's
+   * WebAssembly backend when this call initialises it. Default: each engine's own (see `@fer/runtime`).
+   */
+  readonly threads?: number;
   /** The CNN: a model folder written by `fer train`, or a loaded {@link FerCnn} (not disposed by the pipeline). */
   readonly cnn?: string | FerCnn;
   /** A pretrained embedder to use instead of a CNN (route 2); not disposed by the pipeline. */
@@ -165,16 +179,31 @@ export interface Pipeline {
   dispose(): void;
 }
 
+/** The detectors whose network runs on either engine (the others run on onnxruntime only, or have no network). */
+const EITHER_ENGINE_DETECTORS: readonly DetectorName[] = ["ssd-mobilenet-v1", "tiny-face"];
+const ONNX_ONLY_DETECTORS: readonly DetectorName[] = ["yunet", "ultraface"];
+
+/** `engine` and `threads` as options of the detector `name`, under the caller's own `detectorOptions`. */
+function detectorOptionsFor(name: DetectorName, options: PipelineOptions): Record<string, unknown> {
+  const engine = EITHER_ENGINE_DETECTORS.includes(name) && options.engine !== undefined ? { engine: options.engine } : {};
+  const threads = name !== "haar" && options.threads !== undefined ? { threads: options.threads } : {};
+  return { ...engine, ...threads, ...options.detectorOptions };
+}
+
 async function resolveDetector(options: PipelineOptions): Promise<{ detector: FaceDetector; owned: boolean }> {
-  const d = options.detector ?? DEFAULT_DETECTOR;
+  // The default detector runs on onnxruntime only: with the tfjs engine the pipeline takes the fallback directly.
+  const d = options.detector ?? (options.engine === "tfjs" ? FALLBACK_DETECTOR : DEFAULT_DETECTOR);
   if (typeof d !== "string") return { detector: d, owned: false };
   if (!isDetectorName(d)) throw new PipelineError("bad-option", `unknown detector "${d}"`);
+  if (options.engine === "tfjs" && ONNX_ONLY_DETECTORS.includes(d)) {
+    throw new PipelineError("bad-option", `the ${d} detector runs on onnxruntime only, and engine "tfjs" was asked for`);
+  }
   try {
-    return { detector: await createDetector(d, options.detectorOptions as never), owned: true };
+    return { detector: await createDetector(d, detectorOptionsFor(d, options) as never), owned: true };
   } catch (e) {
     // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
     if (options.detector !== undefined || !(e instanceof FaceDetectError) || e.kind !== "engine-unavailable") throw e;
-    return { detector: await createDetector(FALLBACK_DETECTOR), owned: true };
+    return { detector: await createDetector(FALLBACK_DETECTOR, detectorOptionsFor(FALLBACK_DETECTOR, options) as never), owned: true };
   }
 }
 
@@ -230,9 +259,15 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
   if (options.mirrorAverage !== undefined && typeof options.mirrorAverage !== "boolean") {
     throw new PipelineError("bad-option", `mirrorAverage must be true or false, got ${String(options.mirrorAverage)}`);
   }
-  // Initialise the one tfjs backend (chosen by @fer/cnn) before any model is created.
-  const { initBackend } = await import("@fer/cnn/backend");
-  await initBackend();
+  if (options.engine !== undefined && options.engine !== "auto" && options.engine !== "onnxruntime" && options.engine !== "tfjs") {
+    throw new PipelineError("bad-option", `engine must be auto, onnxruntime or tfjs, got ${String(options.engine)}`);
+  }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new PipelineError("bad-option", `threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  // Initialise the one tfjs backend (chosen by @fer/runtime) before any model is created.
+  const { initBackend } = await import("@fer/runtime");
+  await initBackend(options.threads !== undefined ? { wasmThreads: options.threads } : {});
 
   const owned: Array<{ dispose(): void }> = [];
   try {
@@ -286,7 +321,10 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
             `no CNN given and no shipped one found (${found.reason ?? "none"}): pass { cnn: <model folder written by \`fer train\`> } or set FER_CNN_DIR`,
           );
         }
-        cnn = await loadCnn(dir);
+        cnn = await loadCnn(dir, {
+          ...(options.engine !== undefined ? { engine: options.engine } : {}),
+          ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        });
         owned.push(cnn);
         label = path.basename(dir) === "best" ? path.basename(path.dirname(dir)) : path.basename(dir);
       }

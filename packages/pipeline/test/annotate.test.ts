@@ -4,7 +4,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Image } from "@fer/preprocess";
-import { annotate, Canvas, EMOTION_COLORS, faceLabel, saveImageAs, textWidth } from "../src/index.js";
+import { Canvas } from "../src/draw/canvas.js";
+import { annotate, EMOTION_COLORS, faceLabel, saveImageAs, textWidth } from "../src/index.js";
 
 let work: string;
 beforeAll(async () => {

@@ -15,7 +15,7 @@ let work: string | undefined;
 
 /** Trains one tiny CNN for every test file (about 10-20 s), so tests never depend on the shipped model. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { initBackend } = await import("@fer/cnn/backend");
+  const { initBackend } = await import("@fer/runtime");
   await initBackend();
   const { trainCnn } = await import("@fer/cnn");
   work = await mkdtemp(path.join(tmpdir(), "fer-pipeline-test-"));

@@ -295,7 +295,7 @@ describe("presets", () => {
   it("ships a fast head fitted on the features of the CNN that ships beside it", async () => {
     const { defaultCnnDir } = await import("@fer/cnn");
     const shipped = await loadHeadFile(path.join(import.meta.dirname, "../models/fast-head.json.gz"));
-    const cnn = await loadCnn((await defaultCnnDir())!);
+    const cnn = await loadCnn(defaultCnnDir());
     try {
       expect(shipped.featuriser).toEqual(cnnFeaturiserId(cnn.card, shipped.featureLayer ?? "dense1"));
     } finally {

@@ -11,9 +11,10 @@ export interface SplitOptions {
 /**
  * Splits indices `0..labels.length-1` into train and validation so that every class keeps its proportion:
  * each class's indices are shuffled with a seeded PRNG and `round(fraction * classSize)` of them go to
- * validation. Both outputs are sorted ascending and together cover every index exactly once.
+ * validation. Both outputs are sorted ascending and together cover every index exactly once. fer's one split: the CNN's
+ * validation images (its card's `validationFraction` and `seed`) and the heads' validation sets come from it.
  */
-export function stratifiedSplit(labels: Uint8Array, options: SplitOptions): { train: Uint32Array; validation: Uint32Array } {
+export function stratifiedSplit(labels: ArrayLike<number>, options: SplitOptions): { train: Uint32Array; validation: Uint32Array } {
   const { fraction, seed } = options;
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`stratifiedSplit: fraction must be in [0, 1], got ${fraction}`);
   if (!Number.isFinite(seed)) throw new RangeError(`stratifiedSplit: seed must be a finite number, got ${seed}`);

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { batchNormWeights, layerGraph } from "./layer-graph.js";
-import { OnnxGraphBuilder } from "./onnx-model.js";
+import { OnnxGraphBuilder } from "@fer/runtime";
 
 /** Names of the ONNX graph's input and outputs: every Dense layer's output (after its activation) is an output. */
 export interface OnnxCnnOutputs {

@@ -2,7 +2,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { OutputKind } from "../architectures.js";
 import type { CrossEntropyFrom } from "../losses.js";
 import { batchNormWeights, convPadding, layerGraph, squareSize, type GraphLayer } from "./layer-graph.js";
-import { OnnxGraphBuilder } from "./onnx-model.js";
+import { OnnxGraphBuilder } from "@fer/runtime";
 
 /** A Dropout layer's mask feed: tfjs layout `[batch, ...shape]`, each value 0 (dropped) or 1 / (1 - rate) (kept). */
 export interface DropoutFeed {

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Architecture } from "../architectures.js";
-import type { BackendName } from "../backend/index.js";
+import type { BackendName } from "@fer/runtime";
 import { applyGradients, dataGradients, hasTrainingState, trainableVariables, type LossSpec, type StepRunner } from "../train-step.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./protocol.js";
 

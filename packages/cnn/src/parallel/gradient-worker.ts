@@ -1,7 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { ARCHITECTURE_SPECS, buildModel } from "../architectures.js";
-import { describeBackend, initBackend } from "../backend/index.js";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { dataGradients, trainableVariables } from "../train-step.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./protocol.js";
 
@@ -30,6 +30,8 @@ try {
     }
   };
 
+  // The handler catches its own errors and answers with an error message: nothing is lost by ignoring its promise.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   port.on("message", async (request: WorkerRequest) => {
     if (request.type === "close") {
       model.dispose();

@@ -1,5 +1,5 @@
 import type { Architecture } from "../architectures.js";
-import type { BackendName } from "../backend/index.js";
+import type { BackendName } from "@fer/runtime";
 import type { CrossEntropyFrom } from "../losses.js";
 
 /** Sent once to a gradient worker. The buffers are shared with the main thread. */

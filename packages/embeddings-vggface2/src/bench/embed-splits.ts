@@ -3,11 +3,11 @@
  * resumable embedding cache. Usage: node dist/bench/embed-splits.js <backbone> <layer,layer,...> [weights]
  */
 import path from "node:path";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { loadEmbedder } from "../backbones.js";
 import { embedDataset } from "../dataset-embedding.js";
-import { sharedDir } from "../shared-dir.js";
+import { sharedDir } from "@fer/preprocess/node";
 
 const [backbone = "faceapi-resnet34", layerList = "descriptor", weights] = process.argv.slice(2);
 const layers = layerList.split(",");

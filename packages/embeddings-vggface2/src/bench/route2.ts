@@ -25,14 +25,15 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { BaggingSvmHead, headFromJSON, RandomForestHead, SvmHead, type Head } from "@fer/heads";
 import { saveHead } from "@fer/heads/node";
 import { stratifiedSplit, type FaceDataset } from "@fer/preprocess";
 import { defaultCacheDir, loadFolderDataset } from "@fer/preprocess/node";
 import { loadEmbedder } from "../backbones.js";
 import { embedDataset, type EmbeddedDataset } from "../dataset-embedding.js";
-import { repoRoot, sharedDir } from "../shared-dir.js";
+import { sharedDir } from "@fer/preprocess/node";
+import { repoRoot } from "../shared-dir.js";
 
 const { values: args } = parseArgs({
   options: {

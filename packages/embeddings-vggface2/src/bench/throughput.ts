@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
+import { describeBackend, initBackend } from "@fer/runtime";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Embedder } from "../embedder.js";
 import { faceApiModelDir, loadFaceApiResnetEmbedder } from "../faceapi/resnet34.js";
 import { grayFacesView } from "../face-tensor.js";
 import { FACERES_VARIANTS, humanModelsDir, loadFaceresEmbedder } from "../graph/human-faceres.js";
-import { sharedDir } from "../shared-dir.js";
+import { sharedDir } from "@fer/preprocess/node";
 import { buildVggface2Resnet50 } from "../vggface2/architecture.js";
 import { loadVggface2Embedder } from "../vggface2/embedder.js";
 import { writeSyntheticKerasH5 } from "./synthetic-h5.js";

@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { FaceDataset } from "@fer/preprocess";
-import { loadFolderDataset, subsetDataset } from "@fer/preprocess/node";
-import { sharedDir } from "../../src/index.js";
+import { loadFolderDataset, sharedDir, subsetDataset } from "@fer/preprocess/node";
 
 /** A small real slice of FER2013 test: the first `perClass` faces of every class. */
 export async function ferTestSlice(perClass: number): Promise<FaceDataset> {

@@ -18,7 +18,7 @@ import type { FeatureMatrix } from "../core/matrix.js";
 import { selectRows } from "../core/matrix.js";
 import { ProgressBar } from "../core/progress.js";
 import { createHead } from "../registry.js";
-import { stratifiedSplit } from "../selection/stratified.js";
+import { stratifiedSplit } from "@fer/preprocess";
 import { pairMirroredRows } from "../node/mirrored-pairs.js";
 import { loadSets } from "./load-sets.js";
 import { formatMeasurements, measureHead, type HeadMeasurement } from "./measure.js";
@@ -49,7 +49,7 @@ for (const w of wanted) if (!STUDY_HEADS.some((h) => h.name === w)) throw new Er
 /** A stratified subset of the training set of about `n` vectors (fixed seed), or all of it. */
 function subset(n: number | undefined): { x: FeatureMatrix; y: Uint8Array } {
   if (n === undefined || n >= train.features.rows) return { x: train.features, y: train.labels };
-  const { validation } = stratifiedSplit(train.labels, n / train.features.rows, 0);
+  const { validation } = stratifiedSplit(train.labels, { fraction: n / train.features.rows, seed: 0 });
   return { x: selectRows(train.features, validation), y: Uint8Array.from(validation, (i) => train.labels[i]!) };
 }
 

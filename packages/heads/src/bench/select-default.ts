@@ -30,7 +30,7 @@ import { assertSameFeaturiser, readFeatures } from "../node/features-file.js";
 import { saveHead } from "../node/head-file.js";
 import { createHead } from "../registry.js";
 import { accuracy } from "../selection/metrics.js";
-import { stratifiedSplit } from "../selection/stratified.js";
+import { stratifiedSplit } from "@fer/preprocess";
 import { hasMirroredRows, pairMirroredRows } from "../node/mirrored-pairs.js";
 import { predictAveraged } from "../core/view-average.js";
 import { loadSets } from "./load-sets.js";
@@ -98,7 +98,7 @@ async function chooseOnValidation(): Promise<{ cfg: HeadConfig; xAll: FeatureMat
       [xVal, yVal] = [val.features, val.labels];
     }
   } else {
-    const split = stratifiedSplit(train.labels, 0.1, 0);
+    const split = stratifiedSplit(train.labels, { fraction: 0.1, seed: 0 });
     xTrain = selectRows(train.features, split.train);
     yTrain = Uint8Array.from(split.train, (i) => train.labels[i]!);
     xVal = selectRows(train.features, split.validation);

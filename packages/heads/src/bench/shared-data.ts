@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sharedDir } from "@fer/preprocess/node";
 
 /** The monorepo root: the nearest ancestor of this file holding `pnpm-workspace.yaml`. */
 export function repoRoot(): string {
@@ -13,10 +14,7 @@ export function repoRoot(): string {
   }
 }
 
-/** The shared data folder: `$FER_SHARED_DIR`, else `../shared` beside the repository root. */
-export function sharedDir(): string {
-  return process.env["FER_SHARED_DIR"] ?? path.resolve(repoRoot(), "../shared");
-}
+export { sharedDir };
 
 /** `<shared>/datasets/fer2013/<split>`. */
 export function fer2013Dir(split: "train" | "test"): string {

@@ -1,21 +1,20 @@
+import { seededRandom } from "@fer/preprocess";
+
 /**
  * A small seeded pseudo-random generator (mulberry32) so that every randomised step
  * (folds, bootstrap samples, feature draws) is reproducible from one integer seed.
  */
 export class Rng {
-  private state: number;
+  private readonly random: () => number;
 
   /** `seed` is any integer; equal seeds give equal sequences. */
   constructor(seed: number) {
-    this.state = mixSeed(seed, 0x9e3779b9);
+    this.random = seededRandom(mixSeed(seed, 0x9e3779b9) >>> 0);
   }
 
-  /** A uniform float in [0, 1). */
+  /** A uniform float in [0, 1) (`seededRandom` of `@fer/preprocess`, the one mulberry32 of fer). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random();
   }
 
   /** A uniform integer in [0, n). */

@@ -1,6 +1,6 @@
 import { decodeArray, encodeArray, type EncodedArray } from "../core/binary.js";
 import { HeadError } from "../core/errors.js";
-import { BaseHead, checkSavedHead, savedParams, type FitOptions, type HeadKind } from "../core/head.js";
+import { BaseHead, checkSavedHead, savedParams, type HeadKind } from "../core/head.js";
 import type { FeatureMatrix } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { kNearest, squaredNorms, type KnnMetric } from "./neighbours.js";

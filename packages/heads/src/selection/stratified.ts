@@ -42,18 +42,3 @@ export function stratifiedKFold(labels: ArrayLike<number>, folds: number, seed =
   }
   return splits;
 }
-
-/**
- * A stratified train/validation split with a fixed seed: `fraction` of each class goes to validation
- * (the project's rule: tune on a stratified 10% validation split of train, never on test).
- */
-export function stratifiedSplit(labels: ArrayLike<number>, fraction = 0.1, seed = 0): { train: Int32Array; validation: Int32Array } {
-  if (!(fraction > 0 && fraction < 1)) throw new HeadError("bad-parameter", `fraction must be in (0, 1), got ${fraction}`);
-  const train: number[] = [];
-  const validation: number[] = [];
-  for (const g of byClass(labels, new Rng(seed)).values()) {
-    const nv = Math.round(g.length * fraction);
-    g.forEach((idx, j) => (j < nv ? validation : train).push(idx));
-  }
-  return { train: Int32Array.from(train.sort((a, b) => a - b)), validation: Int32Array.from(validation.sort((a, b) => a - b)) };
-}

@@ -3,7 +3,7 @@ import { BaseHead, checkSavedHead, savedParams, type HeadKind } from "../core/he
 import type { FeatureMatrix } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { Pca, type PcaJSON } from "../core/pca.js";
-import { checkLibsvmText, loadAsSaved, savedLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
+import { loadAsSaved, savedLibsvm, type CompactLibsvm, type VectorEncoding } from "./compact-libsvm.js";
 import { resolveGamma, type GammaSetting } from "./gamma.js";
 import { decisionValueCount, svmDecisionValues } from "./decision-values.js";
 import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type LibsvmSettings, type TrainedSvm } from "./libsvm-model.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
 import { decodeImage } from "@fer/preprocess/node";
-import { defaultCnnDir, type PresetName } from "../defaults.js";
+import { findDefaultCnn, type PresetName } from "../defaults.js";
 import { createPipeline } from "../pipeline.js";
 import { evaluateFolder } from "../evaluate.js";
 import { examplePhotosDir, packageDir, sharedDir } from "../paths.js";
@@ -63,12 +63,12 @@ export async function bench(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (values.cnn === undefined && (await defaultCnnDir()) === undefined) {
+  if (values.cnn === undefined && (await findDefaultCnn()).dir === undefined) {
     process.stdout.write("bench skipped: no CNN is shipped yet; pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR\n");
     return 0;
   }
   process.env.FER_TF_BACKEND ??= "wasm";
-  const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+  const { describeBackend, initBackend } = await import("@fer/runtime");
   const backend = describeBackend(await initBackend());
   const photos = positionals.length > 0 ? positionals.map((p) => path.resolve(p)) : ["apollo11_crew.jpg", "obama_family_2011.jpg"].map((f) => path.join(examplePhotosDir(), f));
   const runs = Number(values.runs);

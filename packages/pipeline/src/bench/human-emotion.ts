@@ -5,7 +5,7 @@
  *
  *   node dist/bench/human-emotion.js [--data DIR] [--per-class N] [--json]
  *
- * --data defaults to FER2013 PublicTest in the shared folder. Runs on the tfjs backend `@fer/cnn/backend` picks.
+ * --data defaults to FER2013 PublicTest in the shared folder. Runs on the tfjs backend `@fer/runtime` picks.
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,7 +35,7 @@ const dataDir = path.resolve(values.data ?? path.join(sharedDir(), "datasets/fer
 const perClass = values["per-class"] === undefined ? undefined : Number(values["per-class"]);
 if (perClass !== undefined && !(Number.isInteger(perClass) && perClass > 0)) throw new Error(`--per-class must be a positive integer, got ${values["per-class"]}`);
 
-const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+const { describeBackend, initBackend } = await import("@fer/runtime");
 const backend = describeBackend(await initBackend());
 const modelFile = path.join(humanModelsDir(), "emotion.json");
 const { model } = await loadGraphModelFile(modelFile);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createProgressBar } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import { saveImageAs } from "../annotate.js";
 import { annotate } from "../annotate.js";
 import { expandImageInputs, type BatchInput } from "../input.js";

@@ -63,7 +63,7 @@ export async function calibrateMarginCommand(argv: string[]): Promise<number> {
     const perClass = Number(values["per-class"]);
     const scale = Number(values.scale);
     if (!Number.isInteger(perClass) || perClass < 1 || !Number.isInteger(scale) || scale < 1) throw new UsageError("--per-class and --scale must be positive integers");
-    const { initBackend } = await import("@fer/cnn/backend");
+    const { initBackend } = await import("@fer/runtime");
     await initBackend();
     const detector = await createDetector(values.detector);
     const margins: number[] = [];

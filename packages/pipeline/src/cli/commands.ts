@@ -40,7 +40,7 @@ export function helpText(): string {
     "commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "The TensorFlow.js backend is chosen by @fer/cnn (FER_TF_BACKEND=wasm|cpu forces one).",
+    "The TensorFlow.js backend and the inference engine are chosen by @fer/runtime (FER_TF_BACKEND=wasm|cpu, FER_ENGINE=onnxruntime|tfjs force one).",
   ].join("\n");
 }
 

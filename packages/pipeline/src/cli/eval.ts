@@ -1,6 +1,6 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import { evaluateFolder } from "../evaluate.js";
 import { createPipeline } from "../pipeline.js";
 import { writeReport } from "../report/markdown.js";
@@ -56,7 +56,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (positionals.length !== 1) throw new UsageError(`give exactly one dataset folder\n${HELP}`);
     const root = path.resolve(positionals[0] as string);
     pipeline = await createPipeline(pipelineOptionsFromFlags(values));
-    const { describeBackend, initBackend } = await import("@fer/cnn/backend");
+    const { describeBackend, initBackend } = await import("@fer/runtime");
     const tfjsBackend = describeBackend(await initBackend());
     const { engines } = pipeline.models;
     const backend =

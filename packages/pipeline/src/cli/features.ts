@@ -1,9 +1,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cnnFeaturiserId, createProgressBar, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
+import { cnnFeaturiserId, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
-import { defaultCnnDir } from "../defaults.js";
+import { findDefaultCnn } from "../defaults.js";
 import { reportFailure, UsageError } from "./options.js";
 
 const HELP = `usage: fer features --data DIR --out FILE [options]
@@ -53,7 +54,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
     const layer: FeatureLayer = values.layer;
     const split = values.split;
     if (split !== "all" && split !== "train" && split !== "validation") throw new UsageError(`--split must be all, train or validation`);
-    const dir = values.cnn ?? (await defaultCnnDir());
+    const dir = values.cnn ?? (await findDefaultCnn()).dir;
     if (dir === undefined) throw new UsageError("no CNN shipped yet: pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR");
     const specifier: string = "@fer/heads/node";
     const { writeFeatures } = (await import(specifier)) as { writeFeatures: WriteFeatures };

@@ -1,7 +1,8 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, readModelCard, trainingPartOf } from "@fer/cnn";
+import { readModelCard, trainingPartOf } from "@fer/cnn";
+import { createProgressBar } from "@fer/runtime";
 import { createDetector, isDetectorName, listDetectors, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { frameFace, resize, seededRandom, shuffleInPlace, subsetDataset, type Box, type Image } from "@fer/preprocess";
 import { decodeImage, loadFolderDataset } from "@fer/preprocess/node";

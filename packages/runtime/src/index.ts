@@ -1,0 +1,23 @@
+export {
+  type BackendInfo,
+  type BackendName,
+  BackendUnavailableError,
+  describeBackend,
+  initBackend,
+  type InitBackendOptions,
+} from "./backend/select-backend.js";
+export { registerWasmGradientKernels } from "./backend/wasm-gradients.js";
+export { type OnnxAttribute, type OnnxDim, OnnxGraphBuilder } from "./onnx/onnx-model.js";
+export {
+  createCpuSession,
+  EngineError,
+  type InferenceEngine,
+  loadOnnxRuntime,
+  type OnnxRuntime,
+  type OnnxSession,
+  type OnnxTensor,
+  resolveEngine,
+  type ResolvedEngine,
+} from "./onnx/runtime.js";
+export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOptions } from "./progress.js";
+export { type ManifestGroup, readJsonFile, readManifestWeights, tensorBytes, WeightsFileError } from "./weights-manifest.js";
