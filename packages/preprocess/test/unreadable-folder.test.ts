@@ -15,15 +15,16 @@ import { ferFiles, ferTest } from "./helpers.js";
 const asOrdinaryUser: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined = (() => {
   if (process.getuid === undefined) return undefined; // Windows: no POSIX modes
   if (process.getuid() !== 0) return (fn) => fn();
-  if (process.seteuid === undefined || process.setegid === undefined) return undefined;
+  const { seteuid, setegid } = process;
+  if (seteuid === undefined || setegid === undefined) return undefined;
   return async (fn) => {
-    process.setegid(65534);
-    process.seteuid(65534);
+    setegid(65534);
+    seteuid(65534);
     try {
       return await fn();
     } finally {
-      process.seteuid(0);
-      process.setegid(0);
+      seteuid(0);
+      setegid(0);
     }
   };
 })();
