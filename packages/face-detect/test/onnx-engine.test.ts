@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Box } from "@fer/preprocess";
 import { createDetector } from "../src/index.js";
-import { loadOnnxRuntime } from "@fer/runtime";
+import { liveOnnxSessions, loadOnnxRuntime } from "@fer/runtime";
 import { PHOTO_FACES } from "./fixtures/photo-faces.js";
 import { countMatched, loadPhoto, noiseImage } from "./helpers.js";
 import { initTestBackend } from "./tf-backend.js";
@@ -80,13 +80,16 @@ describe("detectors on onnxruntime", () => {
     await expect(createDetector("tiny-face", { threads: -1 })).rejects.toMatchObject({ kind: "bad-option" });
   });
 
-  test("holds no tfjs tensors, finds nothing in noise, and cannot be used after dispose", async () => {
+  test("holds no tfjs tensors, finds nothing in noise, releases its session on dispose and cannot be used after it", async () => {
     const before = tf.memory().numTensors;
+    const sessions = liveOnnxSessions();
     const d = await createDetector("ssd-mobilenet-v1", { engine: "onnxruntime", threads: 1 });
     expect(tf.memory().numTensors).toBe(before);
+    expect(liveOnnxSessions()).toBe(sessions + 1);
     expect(await d.detect(noiseImage(640, 480, 3, 21))).toEqual([]);
     d.dispose();
     d.dispose();
+    expect(liveOnnxSessions()).toBe(sessions);
     await expect(d.detect(noiseImage(64, 64, 3))).rejects.toMatchObject({ kind: "disposed" });
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import sharp from "sharp";
 import { cropBox, frameFace, resize, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
+import { liveOnnxSessions } from "@fer/runtime";
 import { createDetector, type Detection, type FaceDetector } from "../src/index.js";
 import { decodeYunet, yunetPlacement } from "../src/yunet.js";
 import { PHOTO_FACES } from "./fixtures/photo-faces.js";
@@ -253,13 +254,18 @@ describe("yunet options and errors", () => {
     await expect(yunet.detect({ width: 2, height: 2, channels: 3, data: new Uint8Array(3) })).rejects.toMatchObject({ kind: "bad-image" });
   });
 
-  test("minSize and maxSize filter by the box's longer side; disposed detectors refuse work", async () => {
+  test("minSize and maxSize filter by the box's longer side; disposed detectors release their session and refuse work", async () => {
     const img = await loadPhoto("obama_family_2011.jpg");
-    expect(await (await createDetector("yunet", { minSize: 200 })).detect(img)).toEqual([]);
+    const before = liveOnnxSessions();
+    const small = await createDetector("yunet", { minSize: 200 });
+    expect(await small.detect(img)).toEqual([]);
+    small.dispose();
     const d = await createDetector("yunet", { maxSize: 200 });
+    expect(liveOnnxSessions()).toBe(before + 1);
     expect((await d.detect(img)).length).toBe(4);
     d.dispose();
     d.dispose();
+    expect(liveOnnxSessions()).toBe(before);
     await expect(d.detect(img)).rejects.toMatchObject({ kind: "disposed" });
   });
 });

@@ -86,10 +86,16 @@ describe.each(CASES)("$kind head on real features (happy vs surprise, 8x8 pooled
     for (const p of d.params) expect(p.description.length).toBeGreaterThan(10);
   });
 
-  it("refuses use after dispose", () => {
+  it("refuses use after dispose", async () => {
     const h = createHead(kind, params);
+    await h.fit(train.features, train.labels);
+    expect(h.predict(test.features)).toHaveLength(test.features.rows);
     h.dispose();
-    expect(() => h.predict(test.features)).toThrowError(HeadError);
+    h.dispose();
+    for (const use of [() => h.predict(test.features), () => h.predictProba(test.features)]) {
+      expect(use).toThrowError(HeadError);
+      expect(use).toThrowError(expect.objectContaining({ kind: "disposed" }));
+    }
   });
 });
 

@@ -12,6 +12,7 @@ export {
   createCpuSession,
   EngineError,
   type InferenceEngine,
+  liveOnnxSessions,
   loadOnnxRuntime,
   type OnnxRuntime,
   type OnnxSession,

@@ -85,12 +85,33 @@ export async function resolveEngine(requested?: InferenceEngine): Promise<Resolv
  * default onnxruntime's (one per physical core). `optimization: "extended"` leaves out the blocked layouts, which only
  * pay for convolutions with constant weights (a training graph's weights are feeds). onnxruntime logs errors only.
  */
-export function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number, optimization: "extended" | "all" = "all"): Promise<OnnxSession> {
-  return ort.InferenceSession.create(model, {
+export async function createCpuSession(ort: OnnxRuntime, model: Uint8Array, threads?: number, optimization: "extended" | "all" = "all"): Promise<OnnxSession> {
+  const session = await ort.InferenceSession.create(model, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: optimization,
     // Errors only: at warning level onnxruntime prints a line per initializer it does not need (about 100 for UltraFace).
     logSeverityLevel: 3,
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
   });
+  liveSessions++;
+  let released = false;
+  return {
+    run: (feeds, fetches) => (fetches === undefined ? session.run(feeds) : session.run(feeds, fetches)),
+    release() {
+      if (released) return Promise.resolve();
+      released = true;
+      liveSessions--;
+      return session.release();
+    },
+  };
+}
+
+let liveSessions = 0;
+
+/**
+ * Number of sessions made by {@link createCpuSession} and not yet released: what a `dispose()` that frees its
+ * onnxruntime sessions brings back down (tests check it).
+ */
+export function liveOnnxSessions(): number {
+  return liveSessions;
 }
