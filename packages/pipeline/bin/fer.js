@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The `fer` command: photo in, annotated faces and emotions out (see `fer --help`).
-import { main } from "../dist/cli/commands.js";
-
-process.exitCode = await main(process.argv.slice(2));
+// Moved: the `fer` command is now @fer/cli (packages/cli/bin/fer.js). This forwarding file keeps
+// `node packages/pipeline/bin/fer.js ...` working inside the repository; it is not shipped with @fer/pipeline.
+await import("../../cli/bin/fer.js");

@@ -22,7 +22,7 @@ export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MAR
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
-export { loadInput, expandImagePaths, expandImageInputs, isImage, checkImage, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
+export { loadInput, expandImagePaths, expandImageInputs, isImage, checkImage, hasImageExtension, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";
 export {
   evaluateFolder,
   top2Accuracy,
@@ -33,32 +33,6 @@ export {
   type FerPlusEvaluation,
 } from "./evaluate.js";
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
-export { drawConfusionHeatmap, drawCountsChart } from "./report/charts.js";
-export { writeReport, reportMarkdown, perClassTable, confusionTable } from "./report/markdown.js";
 export { type Rgb } from "./draw/canvas.js";
 export { textWidth, textHeight } from "./draw/font.js";
 export { repoRoot, examplePhotosDir } from "./paths.js";
-export {
-  BACKGROUND_KINDS,
-  portraitSpec,
-  renderPortrait,
-  boxIou,
-  type BackgroundKind,
-  type BackgroundPhoto,
-  type PortraitOptions,
-  type PortraitSpec,
-  type SyntheticPortrait,
-} from "./synth/portraits.js";
-export {
-  evaluateSyntheticPortraits,
-  matchFace,
-  describeFraming,
-  SCALE_BUCKETS,
-  ANGLE_BUCKETS,
-  type FramingConfig,
-  type SynthEvalOptions,
-  type SynthEvalResult,
-  type DetectionSummary,
-  type DetectorOutcome,
-  type FramingAccuracy,
-} from "./synth/evaluate.js";

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createPipeline, evaluateFolder, writeReport, type Pipeline } from "../src/index.js";
+import { createPipeline, evaluateFolder, type Pipeline } from "@fer/pipeline";
+import { writeReport } from "../src/index.js";
 import { fer2013, PHOTOS } from "./helpers.js";
 
 let work: string;

@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { seededRandom } from "@fer/preprocess";
-import { examplePhotosDir, packageDir } from "../paths.js";
+import { examplePhotosDir } from "@fer/pipeline";
+import { packageDir } from "../paths.js";
 
 /** Options of {@link runKillTest}. */
 export interface KillTestOptions {

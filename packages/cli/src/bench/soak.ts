@@ -11,9 +11,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { isDetectorName } from "@fer/face-detect";
-import { expandImagePaths } from "../input.js";
-import { examplePhotosDir, sharedDir } from "../paths.js";
-import { createPipeline } from "../pipeline.js";
+import { createPipeline, examplePhotosDir, expandImagePaths } from "@fer/pipeline";
+import { sharedDir } from "../paths.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,7 +1,7 @@
 import { frameFace, prepareFaceBytes, type GrayImage, type Image } from "@fer/preprocess";
 import type { Detection, FaceDetector } from "@fer/face-detect";
 import { describe, expect, inject, it } from "vitest";
-import { createPipeline } from "../src/index.js";
+import { createPipeline } from "@fer/pipeline";
 import { matchFace } from "../src/synth/evaluate.js";
 import { BACKGROUND_KINDS, portraitSpec, renderPortrait, type BackgroundPhoto } from "../src/synth/portraits.js";
 import { ferSlice } from "./helpers.js";

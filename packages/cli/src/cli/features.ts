@@ -4,7 +4,7 @@ import { cnnFeaturiserId, loadCnn, trainingPartOf, type FeatureLayer } from "@fe
 import { createProgressBar } from "@fer/runtime";
 import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
-import { findDefaultCnn } from "../defaults.js";
+import { findDefaultCnn } from "@fer/pipeline";
 import { reportFailure, UsageError } from "./options.js";
 
 const HELP = `usage: fer features --data DIR --out FILE [options]

@@ -1,6 +1,5 @@
 import type { Image } from "@fer/preprocess";
-import { Canvas, type Rgb } from "../draw/canvas.js";
-import { textHeight, textWidth } from "../draw/font.js";
+import { Canvas, textHeight, textWidth, type Rgb } from "@fer/pipeline/draw";
 
 const INK: Rgb = [30, 30, 30];
 const GRID: Rgb = [215, 215, 215];

@@ -1,9 +1,6 @@
 import { parseArgs } from "node:util";
 import { createProgressBar } from "@fer/runtime";
-import { saveImageAs } from "../annotate.js";
-import { annotate } from "../annotate.js";
-import { expandImageInputs, type BatchInput } from "../input.js";
-import { createPipeline, type AnalysisResult } from "../pipeline.js";
+import { annotate, createPipeline, expandImageInputs, saveImageAs, type AnalysisResult, type BatchInput } from "@fer/pipeline";
 import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 import { OutputFolder } from "./output-folder.js";
 

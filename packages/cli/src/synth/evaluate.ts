@@ -1,6 +1,6 @@
 import type { Detection, FaceDetector, FaceLandmarks } from "@fer/face-detect";
 import { frameFace, prepareFaceBytes, type Box, type EyePoints, type FaceDataset, type GrayImage } from "@fer/preprocess";
-import type { Pipeline } from "../pipeline.js";
+import type { Pipeline } from "@fer/pipeline";
 import { boxIou, portraitSpec, renderPortrait, type BackgroundPhoto, type PortraitSpec, type PortraitOptions, type SyntheticPortrait } from "./portraits.js";
 
 /**

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FerImageError } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { generateFuzzCorpus, uprightCard, type FuzzCase } from "../src/bench/fuzz-corpus.js";
-import { createPipeline, type Pipeline } from "../src/index.js";
+import { createPipeline, type Pipeline } from "@fer/pipeline";
 import { fer } from "./run-fer.js";
 
 let dir: string;

@@ -10,7 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { seededRandom, type FerImageErrorKind } from "@fer/preprocess";
-import { examplePhotosDir, sharedDir } from "../paths.js";
+import { examplePhotosDir } from "@fer/pipeline";
+import { sharedDir } from "../paths.js";
 
 /** What reading a case must give: an image (`ok`), a typed error of a kind, or either (`ok-or-truncated`, for corrupted bytes). */
 export type FuzzExpect = "ok" | "ok-or-truncated" | FerImageErrorKind;

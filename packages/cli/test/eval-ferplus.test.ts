@@ -2,7 +2,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createPipeline, evaluateFolder, scoreAgainstFerPlus, top2Accuracy, writeReport, type Pipeline } from "../src/index.js";
+import { createPipeline, evaluateFolder, scoreAgainstFerPlus, top2Accuracy, type Pipeline } from "@fer/pipeline";
+import { writeReport } from "../src/index.js";
 import { fer2013 } from "./helpers.js";
 
 /** FER+'s ten vote columns, in the order of its CSV files. */

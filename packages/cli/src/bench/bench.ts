@@ -4,10 +4,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
 import { decodeImage } from "@fer/preprocess/node";
-import { findDefaultCnn, type PresetName } from "../defaults.js";
-import { createPipeline } from "../pipeline.js";
-import { evaluateFolder } from "../evaluate.js";
-import { examplePhotosDir, packageDir, sharedDir } from "../paths.js";
+import { createPipeline, evaluateFolder, examplePhotosDir, findDefaultCnn, type PresetName } from "@fer/pipeline";
+import { packageDir, sharedDir } from "../paths.js";
 
 const run = promisify(execFile);
 

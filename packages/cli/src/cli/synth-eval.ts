@@ -6,12 +6,9 @@ import { createProgressBar } from "@fer/runtime";
 import { createDetector, isDetectorName, listDetectors, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { frameFace, resize, seededRandom, shuffleInPlace, subsetDataset, type Box, type Image } from "@fer/preprocess";
 import { decodeImage, loadFolderDataset } from "@fer/preprocess/node";
-import { saveImageAs } from "../annotate.js";
-import { DEFAULT_ALIGN, DEFAULT_MARGINS, findDefaultCnn } from "../defaults.js";
-import { Canvas } from "../draw/canvas.js";
-import { hasImageExtension } from "../input.js";
+import { createPipeline, DEFAULT_ALIGN, DEFAULT_MARGINS, findDefaultCnn, hasImageExtension, saveImageAs } from "@fer/pipeline";
+import { Canvas } from "@fer/pipeline/draw";
 import { sharedDir } from "../paths.js";
-import { createPipeline } from "../pipeline.js";
 import {
   ANGLE_BUCKETS,
   describeFraming,

@@ -1,7 +1,6 @@
 import { isDetectorName, listDetectors, type DetectorName } from "@fer/face-detect";
 import { MIN_MARGIN } from "@fer/preprocess";
-import { DEFAULT_DETECTOR, isPresetName } from "../defaults.js";
-import type { PipelineOptions } from "../pipeline.js";
+import { DEFAULT_DETECTOR, isPresetName, type PipelineOptions } from "@fer/pipeline";
 
 /** The parseArgs option specs every pipeline-building command shares. */
 export const PIPELINE_FLAGS = {

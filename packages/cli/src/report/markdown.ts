@@ -1,6 +1,6 @@
 import path from "node:path";
 import { encodeImage, writeFilesAtomically } from "@fer/preprocess/node";
-import type { EvaluationResult } from "../evaluate.js";
+import type { EvaluationResult } from "@fer/pipeline";
 import { drawConfusionHeatmap, drawCountsChart, drawReliabilityDiagram } from "./charts.js";
 
 const f2 = (v: number) => v.toFixed(2);

@@ -1,8 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createProgressBar } from "@fer/runtime";
-import { evaluateFolder } from "../evaluate.js";
-import { createPipeline } from "../pipeline.js";
+import { createPipeline, evaluateFolder } from "@fer/pipeline";
 import { writeReport } from "../report/markdown.js";
 import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 
