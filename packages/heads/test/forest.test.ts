@@ -85,6 +85,23 @@ describe("binning", () => {
   });
 });
 
+describe("random forest without worker threads", () => {
+  it("from the TypeScript sources (no compiled worker script), 2 threads fall back to 1 and say so", async () => {
+    const warnings: Error[] = [];
+    const listen = (w: Error): number => warnings.push(w);
+    process.on("warning", listen);
+    try {
+      const head = await new RandomForestHead({ nEstimators: 4, threads: 2, seed: 5 }).fit(train.features, train.labels);
+      expect(head.fitThreads).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => (w as Error & { code?: string }).code)).toContain("FER_HEADS_NO_WORKERS");
+      expect(warnings.find((w) => (w as Error & { code?: string }).code === "FER_HEADS_NO_WORKERS")?.message).toMatch(/forest-worker\.js is missing/);
+    } finally {
+      process.off("warning", listen);
+    }
+  });
+});
+
 describe("random forest in worker threads (compiled build)", () => {
   it("grows the same forest on 2 threads as on 1", async () => {
     const dist = await importDist();
@@ -92,6 +109,8 @@ describe("random forest in worker threads (compiled build)", () => {
     let progress = 0;
     const two = await new dist.RandomForestHead({ nEstimators: 12, threads: 2, seed: 5 }).fit(train.features, train.labels, { onProgress: (d) => (progress = d) });
     expect(progress).toBe(12);
+    // Two worker threads really grew it (a missing worker script falls back to one thread, and says so).
+    expect([one.fitThreads, two.fitThreads]).toEqual([1, 2]);
     expect(JSON.stringify(two.toJSON().model)).toBe(JSON.stringify(one.toJSON().model));
   });
 });

@@ -91,6 +91,7 @@ describe("bagging SVM", () => {
     const y = Uint8Array.from({ length: 400 }, (_, i) => train.labels[i + 100]!);
     const one = await new dist.BaggingSvmHead({ nEstimators: 3, maxSamples: 0.5, probability: false, threads: 1 }).fit(x, y);
     const two = await new dist.BaggingSvmHead({ nEstimators: 3, maxSamples: 0.5, probability: false, threads: 2 }).fit(x, y);
+    expect([one.fitThreads, two.fitThreads]).toEqual([1, 2]);
     expect(two.toJSON().model).toEqual(one.toJSON().model);
     expect(two.predictProba(test.features)).toEqual(one.predictProba(test.features));
     one.dispose();

@@ -16,6 +16,24 @@ export function resolveThreads(threads: number, jobs: number): number {
   return Math.max(1, Math.min(jobs, threads > 0 ? threads : availableParallelism()));
 }
 
+let warnedNoWorkers = false;
+
+/**
+ * Threads a fit will really use: {@link resolveThreads}, but 1 when the compiled worker script at `url` is missing
+ * (running from TypeScript sources, e.g. under vitest). That fallback is reported, not silent: a process warning
+ * (code `FER_HEADS_NO_WORKERS`, once per process) names the missing script, and the heads report the threads they
+ * used (`fitThreads`).
+ */
+export function workerThreads(url: URL, threads: number, jobs: number): number {
+  const n = resolveThreads(threads, jobs);
+  if (n <= 1 || workerScriptExists(url)) return n;
+  if (!warnedNoWorkers) {
+    warnedNoWorkers = true;
+    process.emitWarning(`${url.href} is missing (running from sources?): training on the calling thread instead of ${n} worker threads`, { code: "FER_HEADS_NO_WORKERS" });
+  }
+  return 1;
+}
+
 /**
  * Runs `jobs` on `threads` worker threads started from `url` with `workerData`, handing jobs out one at a time
  * (so a slow job does not hold up the others). Results come back in job order. On the first failure every worker

@@ -67,6 +67,11 @@ export class RandomForestHead extends BaseHead<RandomForestParams, ForestModel> 
   readonly kind: HeadKind = "random-forest";
   /** Parameter specifications of this head kind. */
   static readonly specs = SPECS;
+  /**
+   * Threads that grew the trees at the last {@link RandomForestHead.fit} (`undefined` before any, and for a loaded
+   * head): 1 when worker threads were not available, whatever `threads` asked for.
+   */
+  fitThreads: number | undefined;
 
   constructor(params?: Partial<RandomForestParams>) {
     super("random-forest", SPECS, params);
@@ -114,7 +119,7 @@ export class RandomForestHead extends BaseHead<RandomForestParams, ForestModel> 
       bootstrap: p.bootstrap,
       sampleSize: resolveSampleSize(p.maxSamples, x.rows),
     };
-    const trees = await trainTrees(
+    const { trees, threads } = await trainTrees(
       { binned, labels: y, rows: x.rows, cols: x.cols, numClasses, thresholds },
       settings,
       p.seed,
@@ -122,6 +127,7 @@ export class RandomForestHead extends BaseHead<RandomForestParams, ForestModel> 
       p.threads,
       options.onProgress,
     );
+    this.fitThreads = threads;
     return assembleForest(trees, numClasses);
   }
 

@@ -3,7 +3,7 @@ import { BaseHead, checkSavedHead, savedParams, type FitOptions, type HeadKind }
 import { selectRows, type FeatureMatrix } from "../core/matrix.js";
 import { is, resolveParams, type ParamSpec } from "../core/params.js";
 import { Rng } from "../core/random.js";
-import { resolveThreads, runJobsInWorkers, shared, workerScriptExists } from "../core/worker-pool.js";
+import { runJobsInWorkers, shared, workerThreads } from "../core/worker-pool.js";
 import type { BaggingJob, BaggingWorkerInit } from "./bagging-worker.js";
 import { loadAsSaved, savedLibsvm, type CompactLibsvm } from "./compact-libsvm.js";
 import { predictLibsvm, probaLibsvm, restoreLibsvm, trainLibsvmText, type TrainedSvm } from "./libsvm-model.js";
@@ -59,6 +59,11 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
   readonly kind: HeadKind = "bagging-svm";
   /** Parameter specifications of this head kind. */
   static readonly specs = SPECS;
+  /**
+   * Threads that trained the SVMs at the last {@link BaggingSvmHead.fit} (`undefined` before any, and for a loaded
+   * head): 1 when worker threads were not available, whatever `threads` asked for.
+   */
+  fitThreads: number | undefined;
 
   constructor(params?: Partial<BaggingSvmParams>) {
     super("bagging-svm", SPECS, params);
@@ -94,7 +99,7 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
       }
       jobs.push({ rows, settings: libsvmSettings(p, selectRows(x, rows)) });
     }
-    const threads = resolveThreads(p.threads, jobs.length);
+    const threads = workerThreads(WORKER_URL, p.threads, jobs.length);
     const members: TrainedSvm[] = [];
     const compacts: CompactLibsvm[] = [];
     // Every member is the model reloaded from what gets saved, so saving and loading changes no prediction.
@@ -104,7 +109,7 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
       compacts.push(compact);
     };
     try {
-      if (threads > 1 && workerScriptExists(WORKER_URL)) {
+      if (threads > 1) {
         const init: BaggingWorkerInit = { x: { ...x, data: shared(x.data) }, y: shared(y) };
         const texts = await runJobsInWorkers<BaggingJob, { serialized: string; supportVectors: number }>(WORKER_URL, init, jobs, threads, options.onProgress);
         for (const t of texts) await add(t.serialized);
@@ -118,6 +123,7 @@ export class BaggingSvmHead extends BaseHead<BaggingSvmParams, BaggingModel> {
       for (const t of members) t.svm.free();
       throw e;
     }
+    this.fitThreads = threads;
     return { members, compacts, gammas: jobs.map((j) => j.settings.gamma) };
   }
 
