@@ -4,7 +4,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPipeline, evaluateFolder, type Pipeline } from "@fer/pipeline";
-import { writeReport } from "../src/index.js";
+import { drawConfusionHeatmap, writeReport } from "../src/index.js";
 import { fer2013, PHOTOS } from "./helpers.js";
 
 let work: string;
@@ -75,6 +75,11 @@ describe("evaluateFolder on face crops", () => {
     expect(heat.width).toBeGreaterThan(700);
     expect(bars.format).toBe("png");
     expect(bars.width).toBeGreaterThan(800);
+    // The files hold this evaluation's charts (the charts themselves are checked pixel by pixel in charts.test.ts).
+    const drawn = drawConfusionHeatmap(r.classes, r.confusion);
+    const { data, info } = await sharp(out.confusion).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([drawn.width, drawn.height, drawn.channels]);
+    expect(Buffer.compare(data, Buffer.from(drawn.data))).toBe(0);
   });
 });
 
