@@ -28,7 +28,9 @@ export type HeadErrorKind =
   /** Features files (or a head and features) come from different models or layers. */
   | "featuriser-mismatch"
   /** A stacking head was given other members than those it was fitted on. */
-  | "member-mismatch";
+  | "member-mismatch"
+  /** The head needs Node (libsvm-js, worker threads) and was used from the browser entry `@fer/heads/web`. */
+  | "node-only";
 
 /** The one error class thrown by `@fer/heads` for bad input; see {@link HeadErrorKind}. */
 export class HeadError extends Error {
