@@ -59,6 +59,21 @@ describe("loadFolderDataset", () => {
     expect(Array.from(dataset.pixels.subarray((dataset.count - 1) * 2304))).toEqual(Array.from(colour.data));
   });
 
+  it("perClass reads only the first images of each class, and keeps its own cache beside the whole folder's", async () => {
+    const sliceCache = path.join(tmp, "cache-slice");
+    const whole = await loadFolderDataset(root, { cache: sliceCache });
+    const progress: number[] = [];
+    const { dataset, fromCache } = await loadFolderDataset(root, { cache: sliceCache, perClass: 2, onProgress: (d, total) => progress.push(total) });
+    expect(fromCache).toBe(false);
+    expect(progress.at(-1)).toBe(4); // 2 files of each class decoded, not the 10 of the folder
+    const firstTwo = (cls: string) => whole.dataset.ids.filter((id) => id.startsWith(`${cls}/`)).slice(0, 2);
+    expect(dataset.ids).toEqual([...firstTwo("angry"), ...firstTwo("happy")]);
+    expect(Array.from(dataset.pixels.subarray(0, 2304))).toEqual(Array.from(whole.dataset.pixels.subarray(0, 2304)));
+    expect((await loadFolderDataset(root, { cache: sliceCache })).fromCache).toBe(true);
+    expect((await loadFolderDataset(root, { cache: sliceCache, perClass: 2 })).fromCache).toBe(true);
+    await expect(loadFolderDataset(root, { perClass: 0 })).rejects.toThrow(RangeError);
+  });
+
   it("caches: a second load comes from the cache and is identical; a change in the folder invalidates it", async () => {
     const a = await loadFolderDataset(root, { cache: cacheDir });
     expect(a.fromCache).toBe(false);

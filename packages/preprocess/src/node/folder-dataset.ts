@@ -34,6 +34,12 @@ export interface LoadFolderOptions extends InputLimits {
   concurrency?: number;
   /** Allowed class folder names, in label order. Default: the 7 canonical {@link EMOTIONS}. */
   classes?: readonly string[];
+  /**
+   * Loads at most this many images of each class: the first ones by file name; the others are neither read nor
+   * decoded. Files skipped for their name or size do not count; a file that then fails to decode is not replaced.
+   * Default: all.
+   */
+  perClass?: number;
   /** Stops the load: no new file is decoded and the load throws the signal's reason (nothing is cached). */
   signal?: AbortSignal;
 }
@@ -71,7 +77,7 @@ function listDir(dir: string): Dirent[] {
  * Lists `<root>/<class>/*` in canonical class order, with sizes and mtimes; non-image files and class folders that
  * cannot be listed become problems (such a class is left out of `classes`).
  */
-function listEntries(root: string, allowed: readonly string[], maxBytes: number): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
+function listEntries(root: string, allowed: readonly string[], maxBytes: number, perClass = Infinity): { classes: string[]; entries: Entry[]; problems: DatasetProblem[] } {
   const dirs = listDir(root).filter((d) => !d.name.startsWith("."));
   const present = new Set<string>();
   for (const d of dirs) {
@@ -111,7 +117,9 @@ function listEntries(root: string, allowed: readonly string[], maxBytes: number)
       .map((d) => d.name)
       .sort();
     const prefix = dir + path.sep;
+    let kept = 0;
     for (const name of names) {
+      if (kept >= perClass) break;
       const abs = prefix + name;
       const rel = `${cls}/${name}`;
       const dot = name.lastIndexOf(".");
@@ -136,6 +144,7 @@ function listEntries(root: string, allowed: readonly string[], maxBytes: number)
         continue;
       }
       entries.push({ rel, abs, label, bytes: st.size, mtimeMs: st.mtimeMs });
+      kept++;
     }
   }
   if (classes.length === 0) throw new FerDatasetError("empty-dataset", root, `none of its class folders can be read: ${problems.map((p) => p.error.message).join("; ")}`);
@@ -182,14 +191,17 @@ export async function loadFolderDataset(root: string, options: LoadFolderOptions
   const absRoot = path.resolve(root);
   const limits = resolveInputLimits(options);
   options.signal?.throwIfAborted();
-  const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed, limits.maxBytes);
+  const perClass = options.perClass;
+  if (perClass !== undefined && !(Number.isInteger(perClass) && perClass >= 1)) throw new RangeError(`loadFolderDataset: perClass must be a positive integer, got ${perClass}`);
+  const { classes, entries, problems: listProblems } = listEntries(absRoot, allowed, limits.maxBytes, perClass);
 
   let cacheFile: string | undefined;
   let cacheError: Error | undefined;
   let key = "";
   if (options.cache !== false) {
     const dir = typeof options.cache === "string" ? path.resolve(options.cache) : defaultCacheDir();
-    cacheFile = path.join(dir, `folder-${hashString(`${absRoot}\n${size}`)}.bin`);
+    // A slice has its own cache file: loading 300 per class does not replace the whole folder's cache.
+    cacheFile = path.join(dir, `folder-${hashString(`${absRoot}\n${size}${perClass === undefined ? "" : `\n${perClass}`}`)}.bin`);
     key = hashString(
       [LOADER_VERSION, absRoot, size, classes.join(","), ...entries.map((e) => `${e.rel}\t${e.bytes}\t${e.mtimeMs}`), ...listProblems.map((p) => p.file)].join("\n"),
       64,
