@@ -23,7 +23,7 @@ shared="${FER_SHARED_DIR:-../shared}"
 train="$shared/datasets/fer2013/train"
 test="$shared/datasets/fer2013/test"
 mkdir -p "$work"
-fer() { node packages/pipeline/bin/fer.js "$@"; }
+fer() { node packages/cli/bin/fer.js "$@"; }
 select_default() { node packages/heads/dist/bench/select-default.js "$@" --mirror-average --out packages/pipeline/models/fast-head.json.gz; }
 cnn_dir="${FER_CNN_DIR:-packages/cnn/models/fer2013-f-mirror}"
 final_fit=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).training.finalFit === true)' "$cnn_dir/card.json")
