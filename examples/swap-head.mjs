@@ -1,17 +1,20 @@
 // Swap the head: fit a kNN (or SVM) head on CNN features of a labelled folder and plug it into the pipeline.
-//   pnpm --filter fer-examples swap-head [--data DIR] [--per-class N] [--kind knn|svm] [--cnn DIR] [--photo FILE] [--head-out FILE]
-// Defaults: 300 images per class of ../shared/datasets/fer2013/train, a kNN head, the shipped CNN.
+//   node swap-head.mjs --data DIR [--per-class N] [--kind knn|svm] [--cnn DIR] [--photo FILE] [--head-out FILE]
+// DIR is a folder <class>/<image> (e.g. FER2013's train folder); only the first N images of each class are read
+// (default 300). Defaults: a kNN head, the shipped CNN, the head saved to ./out/<kind>-head.json (relative to the
+// current folder).
 import path from "node:path";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { writeFile, mkdir } from "node:fs/promises";
-import { loadCnn } from "@fer/cnn";
+import { cnnFeaturiserId, loadCnn } from "@fer/cnn";
 import { createHead } from "@fer/heads";
-import { createPipeline, examplePhotosDir, findDefaultCnn, repoRoot } from "@fer/pipeline";
-import { loadFolderDataset, subsetDataset } from "@fer/preprocess/node";
+import { saveHead } from "@fer/heads/node";
+import { createPipeline, examplePhotosDir, findDefaultCnn } from "@fer/pipeline";
+import { loadFolderDataset } from "@fer/preprocess/node";
 
 const { values } = parseArgs({
   options: {
-    data: { type: "string", default: path.resolve(repoRoot(), "../shared/datasets/fer2013/train") },
+    data: { type: "string" },
     "per-class": { type: "string", default: "300" },
     kind: { type: "string", default: "knn" },
     cnn: { type: "string" },
@@ -19,24 +22,26 @@ const { values } = parseArgs({
     "head-out": { type: "string" },
   },
 });
+if (values.data === undefined) throw new Error("swap-head: pass --data DIR, a labelled folder <class>/<image> (e.g. FER2013's train folder)");
+const dataDir = path.resolve(values.data);
+if (!existsSync(dataDir)) throw new Error(`swap-head: --data ${dataDir} does not exist (a labelled folder <class>/<image>)`);
+const perClass = Number(values["per-class"]);
+if (!Number.isInteger(perClass) || perClass < 1) throw new Error(`swap-head: --per-class must be a positive integer, got ${values["per-class"]}`);
 const cnnDir = values.cnn ?? (await findDefaultCnn()).dir;
 if (!cnnDir) throw new Error("no CNN shipped yet: pass --cnn DIR (a folder written by fer train) or set FER_CNN_DIR");
 
 // 1. Features of a labelled folder: the CNN's first 64-unit Dense layer (the study's best layer for a swapped head).
 const cnn = await loadCnn(cnnDir);
-const { dataset: all } = await loadFolderDataset(values.data, { size: cnn.card.preprocess.size });
-const perClass = Number(values["per-class"]);
-const seen = new Map();
-const keep = [...all.labels.keys()].filter((i) => (seen.set(all.labels[i], (seen.get(all.labels[i]) ?? 0) + 1), seen.get(all.labels[i]) <= perClass));
-const data = subsetDataset(all, keep);
-const features = await cnn.features(data.pixels, data.count, "dense1");
+const { dataset: data } = await loadFolderDataset(dataDir, { size: cnn.card.preprocess.size, perClass });
+const layer = "dense1";
+const features = await cnn.features(data.pixels, data.count, layer);
 
-// 2. Fit the head and save it (the featureLayer field tells the pipeline which layer it reads).
+// 2. Fit the head and save it with the id of the CNN and layer its features came from: the pipeline refuses the head
+//    with any other CNN (a head fitted on one CNN's features classifies noise on another's).
 const head = await createHead(values.kind, values.kind === "knn" ? { k: 15 } : {}).fit({ rows: data.count, cols: 64, data: features }, data.labels, { classes: data.classes });
-const headFile = path.resolve(values["head-out"] ?? path.join(import.meta.dirname, "out", `${values.kind}-head.json`));
-await mkdir(path.dirname(headFile), { recursive: true });
-await writeFile(headFile, JSON.stringify({ ...head.toJSON(), featureLayer: "dense1" }));
-console.log(`${values.kind} head fitted on ${data.count} images of ${values.data}, saved to ${headFile}`);
+const headFile = path.resolve(values["head-out"] ?? path.join("out", `${values.kind}-head.json`));
+await saveHead(head, headFile, { featuriser: cnnFeaturiserId(cnn.card, layer) });
+console.log(`${values.kind} head fitted on ${data.count} images of ${dataDir}, saved to ${headFile}`);
 
 // 3. Plug it in: only the head changes (the pipeline checks it fits the CNN's features).
 const pipeline = await createPipeline({ cnn, head: headFile });

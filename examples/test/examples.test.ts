@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -50,5 +50,18 @@ describe("examples", () => {
     const swapped = await example("swap-head.mjs", ["--data", path.join(work, "data"), "--per-class", "12", "--kind", "knn", "--cnn", model, "--head-out", path.join(work, "knn-head.json")]);
     expect(swapped).toMatch(/knn head fitted on 84 images/);
     expect(swapped).toMatch(/obama_family_2011\.jpg: (\w+ \d+%(, )?){3,} \[head knn \(knn-head\.json\)\]/);
+    // The head file names the CNN it was fitted on: with another CNN (the shipped one) the pipeline refuses it.
+    const saved = JSON.parse(await readFile(path.join(work, "knn-head.json"), "utf8"));
+    expect(saved.featuriser).toMatchObject({ name: "cnn A", layer: "dense1" });
+    const { createPipeline } = await import("@fer/pipeline");
+    await expect(createPipeline({ head: path.join(work, "knn-head.json") })).rejects.toMatchObject({ kind: "head-mismatch" });
+
+    // Run from another folder (as outside the repository): no default data path; out/ is relative to that folder.
+    const elsewhere = await mkdtemp(path.join(tmpdir(), "fer-swap-"));
+    await expect(run(process.execPath, [path.join(here, "swap-head.mjs")], { cwd: elsewhere })).rejects.toMatchObject({ stderr: expect.stringMatching(/pass --data DIR/) });
+    const there = await run(process.execPath, [path.join(here, "swap-head.mjs"), "--data", path.join(work, "data"), "--per-class", "3", "--cnn", model], { cwd: elsewhere, timeout: 240_000 });
+    expect(there.stdout).toMatch(/knn head fitted on 21 images/);
+    expect((await stat(path.join(elsewhere, "out", "knn-head.json"))).isFile()).toBe(true);
+    await rm(elsewhere, { recursive: true, force: true });
   });
 });

@@ -35,4 +35,4 @@ export {
 export { classificationMetrics, type ClassificationMetrics, type ClassMetrics } from "./report/metrics.js";
 export { type Rgb } from "./draw/canvas.js";
 export { textWidth, textHeight } from "./draw/font.js";
-export { repoRoot, examplePhotosDir } from "./paths.js";
+export { examplePhotosDir } from "./paths.js";

@@ -8,11 +8,6 @@ export function packageDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 }
 
-/** The monorepo root (two levels above this package). */
-export function repoRoot(): string {
-  return path.resolve(packageDir(), "../..");
-}
-
 /**
  * The read-only `shared/` data folder (`sharedDir` of `@fer/preprocess/node`: `FER_SHARED_DIR` if set, else `../shared`
  * beside the repository root, where CI puts it). Throws when it does not exist.

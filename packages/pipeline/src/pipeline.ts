@@ -173,8 +173,11 @@ export interface Pipeline {
   classifyGrayBlock(pixels: Uint8Array, count: number): Promise<FaceScores[]>;
   /** Draws the result's boxes and labels on the image (see `annotate`). */
   annotate(image: Image, result: AnalysisResult, options?: AnnotateOptions): Image;
-  /** Draws the result on the image and saves it as PNG or JPEG (by extension). */
-  saveAnnotated(image: Image, result: AnalysisResult, file: string, options?: AnnotateOptions): Promise<void>;
+  /**
+   * Draws the result on the image (a path, an encoded Buffer or a decoded Image, like `analyze`) and saves it as PNG
+   * or JPEG (by extension), creating the file's folder; the write is atomic.
+   */
+  saveAnnotated(image: ImageInput, result: AnalysisResult, file: string, options?: AnnotateOptions): Promise<void>;
   /** Frees the models the pipeline loaded itself. Idempotent. */
   dispose(): void;
 }
@@ -475,7 +478,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
         return drawAnnotations(image, result.faces, annotateOptions);
       },
       async saveAnnotated(image, result, file, annotateOptions) {
-        await saveImageAs(drawAnnotations(image, result.faces, annotateOptions), file);
+        await saveImageAs(drawAnnotations(await loadInput(image), result.faces, annotateOptions), file);
       },
       dispose() {
         if (disposed) return;
