@@ -10,7 +10,9 @@
 //    ONNXRUNTIME_NODE_INSTALL=skip (what the install docs tell users), plus onnxruntime-node, typescript, @types/node.
 // 4. Runs publint and arethetypeswrong (`--profile esm-only`) on every package, then test-consumer/consumer.mjs there (analyse a photo of ../shared/photos, swap the head, write annotated
 //    images), and type-checks test-consumer/consumer.ts (strict, NodeNext, no skipLibCheck).
-// --sizes also installs @fer/pipeline alone (with and without onnxruntime-node) and prints `du` of node_modules.
+// 5. Installs @fer/pipeline alone (its @fer dependencies, no optional peer) into a second app and runs
+//    test-consumer/pipeline-only.mjs there: the fast preset analyses the photo, the accurate one names its missing package.
+// --sizes also installs @fer/pipeline alone with onnxruntime-node, and prints `du` of each app's node_modules.
 // --keep leaves the temporary folder (printed) in place. Needs the npm registry for third-party dependencies.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -176,27 +178,31 @@ try {
   const sizes = [];
   for (const p of packed) sizes.push([`tarball ${path.basename(p.tarball)}`, statSync(p.tarball).size]);
   sizes.push(["node_modules of the test app (all packages, onnxruntime-node, typescript)", du(path.join(app, "node_modules"))]);
-  if (args.has("--sizes")) {
-    // @fer/pipeline alone, with the @fer packages it depends on (they are not on the registry: their tarballs).
-    const byName = new Map(packed.map((p) => [p.name, p]));
-    const needed = new Set();
-    const visit = (name) => {
-      if (needed.has(name)) return;
-      needed.add(name);
-      const pkg = JSON.parse(readFileSync(path.join(byName.get(name).dir, "package.json"), "utf8"));
-      for (const dep of Object.keys(pkg.dependencies ?? {})) if (byName.has(dep)) visit(dep);
-    };
-    visit("@fer/pipeline");
-    for (const withOrt of [false, true]) {
-      const label = `node_modules of an app with only @fer/pipeline${withOrt ? " + onnxruntime-node" : ""}`;
-      step(`install ${label}`, () => {
-        const dir = path.join(tmp, withOrt ? "pipeline-ort" : "pipeline-only");
-        mkdirSync(dir);
-        cpSync(path.join(repoRoot, "test-consumer/package.template.json"), path.join(dir, "package.json"));
-        npmInstall(dir, [...[...needed].map((n) => byName.get(n).tarball), ...(withOrt ? [`onnxruntime-node@${devVersion("onnxruntime-node")}`] : [])]);
-        sizes.push([`${label} (${[...needed].join(", ")})`, du(path.join(dir, "node_modules"))]);
-      });
-    }
+  // @fer/pipeline alone, with the @fer packages it depends on (they are not on the registry: their tarballs) and none
+  // of its optional peers: the fast preset must work, the accurate one must name the package it lacks.
+  const byName = new Map(packed.map((p) => [p.name, p]));
+  const needed = new Set();
+  const visit = (name) => {
+    if (needed.has(name)) return;
+    needed.add(name);
+    const pkg = JSON.parse(readFileSync(path.join(byName.get(name).dir, "package.json"), "utf8"));
+    for (const dep of Object.keys(pkg.dependencies ?? {})) if (byName.has(dep)) visit(dep);
+  };
+  visit("@fer/pipeline");
+  for (const withOrt of args.has("--sizes") ? [false, true] : [false]) {
+    const label = `node_modules of an app with only @fer/pipeline${withOrt ? " + onnxruntime-node" : ""}`;
+    step(`install ${label}`, () => {
+      const dir = path.join(tmp, withOrt ? "pipeline-ort" : "pipeline-only");
+      mkdirSync(dir);
+      cpSync(path.join(repoRoot, "test-consumer/package.template.json"), path.join(dir, "package.json"));
+      npmInstall(dir, [...[...needed].map((n) => byName.get(n).tarball), ...(withOrt ? [`onnxruntime-node@${devVersion("onnxruntime-node")}`] : [])]);
+      sizes.push([`${label} (${[...needed].join(", ")})`, du(path.join(dir, "node_modules"))]);
+      if (!withOrt) {
+        cpSync(path.join(repoRoot, "test-consumer/pipeline-only.mjs"), path.join(dir, "pipeline-only.mjs"));
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("FER_")));
+        run("node", ["pipeline-only.mjs", photo], { cwd: dir, env });
+      }
+    });
   }
   console.log("\n== consumer-test: sizes");
   for (const [what, bytes] of sizes) console.log(`${mb(bytes).padStart(9)}  ${what}`);

@@ -10,6 +10,11 @@ export type FaceDetectErrorKind =
   | "model-load"
   /** The detector runs only on onnxruntime (`yunet`, `ultraface`) and `onnxruntime-node` is not installed. */
   | "engine-unavailable"
+  /**
+   * An optional package the detector needs is not installed (`haar` needs `@techstark/opencv-js`); the message names
+   * it and how to install it.
+   */
+  | "missing-package"
   /** The detector was used after `dispose()`. */
   | "disposed"
   /** A WIDER FACE annotation file is malformed. */

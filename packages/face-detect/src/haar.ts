@@ -162,7 +162,8 @@ function resolveHaarOptions(options: HaarOptions): Required<Omit<HaarOptions, "c
  * Creates the Haar cascade detector: OpenCV.js's `CascadeClassifier` with `haarcascade_frontalface_default.xml`
  * (or `options.cascade`), run on the grayscale image (`cvtColor`), downscaled with `INTER_AREA` when its longer side
  * exceeds `maxSide`. `score` is OpenCV's neighbour count (`detectMultiScale2`'s numDetections).
- * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` for an unreadable cascade.
+ * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` for an unreadable cascade, `missing-package`
+ *   when the optional peer `@techstark/opencv-js` is not installed.
  */
 export async function createHaarDetector(options: HaarOptions = {}): Promise<FaceDetector> {
   const opts = resolveHaarOptions(options);

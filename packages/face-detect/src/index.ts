@@ -7,4 +7,4 @@ export { createTinyFaceDetector, type TinyFaceOptions } from "./tiny-face.js";
 export { createYunetDetector, DEFAULT_YUNET_MODEL_PATH, type YunetOptions } from "./yunet.js";
 export { createUltraFaceDetector, DEFAULT_ULTRAFACE_MODEL_DIR, ULTRAFACE_VARIANTS, type UltraFaceOptions, type UltraFaceVariant } from "./ultraface.js";
 export { iou, nonMaxSuppression, sortDetections } from "./boxes.js";
-export { liveOpenCvObjects } from "./opencv.js";
+export { liveOpenCvObjects, OPENCV_PACKAGE } from "./opencv.js";

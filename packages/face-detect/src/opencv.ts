@@ -74,23 +74,32 @@ interface RawCv {
   onRuntimeInitialized?: () => void;
 }
 
+/** The npm package of OpenCV.js: an optional peer dependency, needed by the `haar` detector only. */
+export const OPENCV_PACKAGE = "@techstark/opencv-js";
+
 let loading: Promise<{ cv: OpenCv }> | undefined;
 
 /**
  * Loads and initialises OpenCV.js once per process (about 0.3 s); later calls share the same instance.
  * The module object is wrapped because it is itself a "thenable" that must never be awaited directly.
- * @throws {FaceDetectError} `model-load` if OpenCV.js cannot be loaded.
+ * @throws {FaceDetectError} `missing-package` if `@techstark/opencv-js` is not installed, `model-load` if it cannot be loaded.
  */
 export function loadOpenCv(): Promise<{ cv: OpenCv }> {
   loading ??= new Promise<{ cv: OpenCv }>((resolve, reject) => {
     try {
       const require = createRequire(import.meta.url);
-      const raw = require("@techstark/opencv-js") as RawCv;
+      const raw = require(OPENCV_PACKAGE) as RawCv;
       const done = (): void => resolve({ cv: raw as unknown as OpenCv });
       if (typeof raw.Mat === "function") done();
       else raw.onRuntimeInitialized = done;
     } catch (cause) {
-      reject(new FaceDetectError("model-load", "cannot load OpenCV.js (@techstark/opencv-js)", { cause }));
+      // An optional peer dependency: only the Haar detector needs it (30 MB with its dependencies).
+      const missing = (cause as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String((cause as Error).message).includes(OPENCV_PACKAGE);
+      reject(
+        missing
+          ? new FaceDetectError("missing-package", `the haar detector needs ${OPENCV_PACKAGE}, which is not installed: npm install ${OPENCV_PACKAGE}@4.5.2, or use another detector`, { cause })
+          : new FaceDetectError("model-load", `cannot load OpenCV.js (${OPENCV_PACKAGE})`, { cause }),
+      );
     }
   });
   return loading;

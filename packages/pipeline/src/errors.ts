@@ -8,6 +8,11 @@ export type PipelineErrorKind =
   | "head-mismatch"
   /** The requested preset cannot be built (its shipped files are missing). */
   | "preset-unavailable"
+  /**
+   * An optional package the request needs is not installed (the accurate preset needs `@fer/embeddings-vggface2`);
+   * the message names it and the command that installs it.
+   */
+  | "missing-package"
   /** The input is neither a path, a Buffer nor an Image. */
   | "bad-input"
   /** The pipeline was used after `dispose()`. */

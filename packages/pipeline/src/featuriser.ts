@@ -1,5 +1,4 @@
 import type { FeatureLayer, FerCnn } from "@fer/cnn";
-import type { Embedder } from "@fer/embeddings-vggface2";
 import { EMOTIONS, prepareFaceBytes, type Image } from "@fer/preprocess";
 
 /**
@@ -61,11 +60,28 @@ export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?
 }
 
 /**
- * A featuriser over a pretrained {@link Embedder} (route 2). Heads on embeddings are fitted on dataset faces (gray,
+ * What a featuriser needs of a pretrained embedder: an `Embedder` of `@fer/embeddings-vggface2` is one. Declared here
+ * so that `@fer/pipeline`'s types do not need that package, an optional peer installed only for the accurate preset.
+ */
+export interface PipelineEmbedder {
+  /** Backbone name, e.g. `"faceapi-resnet34"`. */
+  readonly name: string;
+  /** The layer the embedding is read from. */
+  readonly layer: string;
+  /** Length of one embedding vector. */
+  readonly dim: number;
+  /** Embeds a batch of face crops: `faces.length * dim` floats, row i = face i. */
+  embed(faces: readonly Image[]): Promise<Float32Array>;
+  /** Frees the backbone's weights. */
+  dispose(): void;
+}
+
+/**
+ * A featuriser over a pretrained {@link PipelineEmbedder} (route 2). Heads on embeddings are fitted on dataset faces (gray,
  * `faceSize` square: 48 for FER2013), so every photo crop is first made the same (`prepareFaceBytes`: gray, area
  * resize to `faceSize`), then the embedder does its own resizing and normalisation (see its `preprocessing`).
  */
-export function embedderFeaturiser(embedder: Embedder, options: { owns?: boolean; faceSize?: number } = {}): Featuriser {
+export function embedderFeaturiser(embedder: PipelineEmbedder, options: { owns?: boolean; faceSize?: number } = {}): Featuriser {
   const faceSize = options.faceSize ?? 48;
   let disposed = false;
   return {

@@ -9,6 +9,7 @@ export {
 } from "./errors.js";
 export {
   createPipeline,
+  EMBEDDINGS_PACKAGE,
   type Pipeline,
   type PipelineOptions,
   type AnalysisResult,
@@ -19,7 +20,7 @@ export {
   type BatchOptions,
 } from "./pipeline.js";
 export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
-export { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
+export { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";
 export { loadInput, expandImagePaths, expandImageInputs, isImage, checkImage, hasImageExtension, UnreadableInput, type ImageInput, type BatchInput } from "./input.js";

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cnnFeaturiserId, loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
-import type { Embedder } from "@fer/embeddings-vggface2";
 import { createDetector, FaceDetectError, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { predictProbaAveraged, type Head } from "@fer/heads";
 import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
@@ -21,7 +20,7 @@ import {
   type PresetName,
 } from "./defaults.js";
 import { PipelineError } from "./errors.js";
-import { cnnFeaturiser, embedderFeaturiser, type Featuriser } from "./featuriser.js";
+import { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
 import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
 import { checkImage, expandImageInputs, inputLabel, loadInput, mapBounded, UnreadableInput, type BatchInput, type ImageInput } from "./input.js";
 
@@ -52,7 +51,7 @@ export interface PipelineOptions {
   /** The CNN: a model folder written by `fer train`, or a loaded {@link FerCnn} (not disposed by the pipeline). */
   readonly cnn?: string | FerCnn;
   /** A pretrained embedder to use instead of a CNN (route 2); not disposed by the pipeline. */
-  readonly embedder?: Embedder;
+  readonly embedder?: PipelineEmbedder;
   /**
    * The head: a fitted {@link Head} (not disposed by the pipeline) or a saved head file (`head.toJSON()` as JSON).
    * Default: the preset's head. It must fit the featuriser (same feature dimension, known classes).
@@ -223,13 +222,35 @@ async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mir
     );
   }
   const dir = path.dirname(file);
-  const { loadEmbedder } = await import("@fer/embeddings-vggface2");
+  const { loadEmbedder } = await importEmbeddings();
   const embedder = await loadEmbedder(config.backbone, {
     ...(config.layer !== undefined ? { layer: config.layer } : {}),
     ...(config.weights !== undefined ? { weights: path.resolve(dir, config.weights) } : {}),
   });
   const { head, mirrorAverage } = await loadHeadFile(path.resolve(dir, config.head));
   return { featuriser: embedderFeaturiser(embedder, { owns: true }), head, ...(mirrorAverage !== undefined ? { mirrorAverage } : {}) };
+}
+
+/** The npm package of the accurate preset's backbone: an optional peer dependency, loaded only for that preset. */
+export const EMBEDDINGS_PACKAGE = "@fer/embeddings-vggface2";
+
+/**
+ * Loads the optional `@fer/embeddings-vggface2` (the accurate preset's backbone; it brings TensorFlow.js's converter and
+ * h5wasm, which the fast preset does not need). Throws a `missing-package` PipelineError naming it when not installed.
+ */
+async function importEmbeddings(): Promise<typeof import("@fer/embeddings-vggface2")> {
+  try {
+    return await import("@fer/embeddings-vggface2");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== "ERR_MODULE_NOT_FOUND" || !err.message.includes(EMBEDDINGS_PACKAGE)) throw e;
+    throw new PipelineError(
+      "missing-package",
+      `the accurate preset needs ${EMBEDDINGS_PACKAGE}, which is not installed: install it beside @fer/pipeline ` +
+        `(npm install ${EMBEDDINGS_PACKAGE}, from its tarball while the packages are not on the registry), or use the fast preset`,
+      { cause: e },
+    );
+  }
 }
 
 /** Index of the largest value (first on ties). */

@@ -2,8 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { EMOTIONS, type FaceDataset } from "@fer/preprocess";
-import { decodeFaceFile } from "@fer/preprocess/node";
-import { sharedDir } from "../src/paths.js";
+import { decodeFaceFile, sharedDir } from "@fer/preprocess/node";
 
 /** A FER2013 split folder of the shared data. */
 export function fer2013(split: "train" | "test"): string {
