@@ -8,8 +8,9 @@ import { createWebYunetDetector, type FaceDetector, type WebYunetOptions } from 
 import { fetchHead, predictProbaAveraged, type Head } from "@fer/heads/web";
 import { decodeBlob, frameFace, imageFromSource, mirror, prepareFaceBytes, type Image, type WebImageSource } from "@fer/preprocess/web";
 import { configureWebEngine, type WebEngineInfo, type WebEngineOptions } from "@fer/runtime/web";
-import type { AnalysisResult, FaceResult, ModelsUsed } from "../pipeline.js";
+import type { AnalysisResult, FaceResult, FaceScores, ModelsUsed } from "../pipeline.js";
 import { DEFAULT_ALIGN, DEFAULT_MARGINS } from "../framing.js";
+import { scoresFromProba } from "../scores.js";
 
 export type { AnalysisResult, FaceResult, ModelsUsed } from "../pipeline.js";
 export { decodeBlob, imageFromSource, type WebImageSource } from "@fer/preprocess/web";
@@ -47,13 +48,6 @@ export interface WebPipeline {
 /** The shipped fast head file, resolved by the app's bundler from this module. */
 export function defaultFastHeadUrl(): URL {
   return new URL("../../models/fast-head.json.gz", import.meta.url);
-}
-
-/** Index of the largest value (first on ties). */
-function argmax(values: readonly number[]): number {
-  let best = 0;
-  for (let k = 1; k < values.length; k++) if ((values[k] as number) > (values[best] as number)) best = k;
-  return best;
 }
 
 /**
@@ -101,7 +95,7 @@ function webPipelineOf(
   };
   let disposed = false;
 
-  const classify = async (crops: readonly Image[]): Promise<Omit<FaceResult, "box" | "detectionScore">[]> => {
+  const classify = async (crops: readonly Image[]): Promise<FaceScores[]> => {
     const count = crops.length;
     if (count === 0) return [];
     const faces = mirrorAverage ? [...crops, ...crops.map((f) => mirror(f))] : crops;
@@ -115,18 +109,7 @@ function webPipelineOf(
           { rows: count, cols: dim, data: features.subarray(count * dim, 2 * count * dim) },
         ])
       : head.predictProba({ rows: count, cols: dim, data: features });
-    return proba.map((row) => {
-      const full = new Array<number>(classes.length).fill(0);
-      row.forEach((p, k) => {
-        full[headClassIndex[k] as number] = p;
-      });
-      const best = argmax(full);
-      const scores: Record<string, number> = {};
-      classes.forEach((c, k) => {
-        scores[c] = full[k] as number;
-      });
-      return { emotion: classes[best] as string, confidence: full[best] as number, scores };
-    });
+    return scoresFromProba(proba, classes, headClassIndex);
   };
 
   return {
