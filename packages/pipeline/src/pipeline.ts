@@ -22,6 +22,7 @@ import {
 import { PipelineError } from "./errors.js";
 import { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
 import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
+import { scoresFromProba } from "./scores.js";
 import { checkImage, expandImageInputs, inputLabel, loadInput, mapBounded, UnreadableInput, type BatchInput, type ImageInput } from "./input.js";
 
 /** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
@@ -253,13 +254,6 @@ async function importEmbeddings(): Promise<typeof import("@fer/embeddings-vggfac
   }
 }
 
-/** Index of the largest value (first on ties). */
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
-  return best;
-}
-
 /**
  * Builds a pipeline: detector + featuriser (a CNN from `@fer/cnn`, or an embedder) + head. With no options it uses
  * the `fast` preset: the CNN `@fer/cnn` ships, the shipped fast head (or the CNN's own classifier while none is
@@ -408,18 +402,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
             { rows: count, cols: dim, data: features.subarray(count * dim, 2 * count * dim) },
           ])
         : theHead.predictProba({ rows: count, cols: dim, data: features });
-      return proba.map((row) => {
-        const full = new Array<number>(classes.length).fill(0);
-        row.forEach((p, k) => {
-          full[headClassIndex[k] as number] = p;
-        });
-        const best = argmax(full);
-        const scores: Record<string, number> = {};
-        classes.forEach((c, k) => {
-          scores[c] = full[k] as number;
-        });
-        return { emotion: classes[best] as string, confidence: full[best] as number, scores };
-      });
+      return scoresFromProba(proba, classes, headClassIndex);
     };
     const classifyFaces = async (faces: readonly Image[]): Promise<FaceScores[]> => {
       check();
