@@ -7,6 +7,7 @@ import { cnnFeaturiserId, loadCnn, type FerCnn } from "@fer/cnn";
 import { fingerprintText, headFingerprint, KnnHead, StackingHead } from "@fer/heads";
 import { saveHead } from "@fer/heads/node";
 import { EMOTIONS, mirrorFaces, type Image } from "@fer/preprocess";
+import { liveOnnxSessions } from "@fer/runtime";
 import { decodeImage } from "@fer/preprocess/node";
 import { accuratePresetFile, createPipeline, PipelineError, type Pipeline } from "../src/index.js";
 import { loadHeadFile } from "../src/head.js";
@@ -279,12 +280,16 @@ describe("presets", () => {
     const saved = process.env.FER_CNN_DIR;
     process.env.FER_CNN_DIR = cnnDir;
     try {
+      const sessions = liveOnnxSessions();
       const p = await createPipeline();
       expect(p.models.preset).toBe("fast");
       expect(p.models.detector).toBe("yunet");
       expect(p.featuriser.kind).toBe("cnn");
       expect((await p.analyze(PHOTOS.apollo)).faces).toHaveLength(3);
+      expect(liveOnnxSessions()).toBeGreaterThan(sessions);
       p.dispose();
+      // The detector and CNN it loaded are freed (their onnxruntime sessions released), and it refuses work.
+      expect(liveOnnxSessions()).toBe(sessions);
       await expect(p.analyze(PHOTOS.apollo)).rejects.toThrow(/disposed/);
     } finally {
       if (saved === undefined) delete process.env.FER_CNN_DIR;
