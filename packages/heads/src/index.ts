@@ -43,6 +43,7 @@ export {
   type ReliabilityBin,
 } from "./calibration/metrics.js";
 export {
+  fingerprintText,
   headFingerprint,
   type MemberProbabilities,
   type SavedStackingHead,
