@@ -33,7 +33,7 @@ beforeAll(async () => {
     ["/photos/", PHOTOS],
     ["/", OUT],
   ]);
-  [browser, node] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, headless: true }), createPipeline()]);
+  [browser, node] = await Promise.all([chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"] }), createPipeline()]);
   page = await browser.newPage();
   page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
@@ -84,6 +84,14 @@ describe("the example page in Chromium", () => {
       expect(Math.abs(got.confidence - want.confidence), `${name}: confidence`).toBeLessThan(0.05);
     }
     expect(await page.textContent("#status")).toMatch(new RegExp(`^${expected.faces.length} faces?: \\d+ ms per photo$`));
+  });
+
+  it("analyses the webcam live (Chromium's fake camera) and stops", async () => {
+    await page.click("#webcam");
+    await page.waitForFunction(() => /^\d+ faces?: \d+ ms per frame$/.test(document.querySelector("#status")?.textContent ?? ""), null, { timeout: 60_000 });
+    expect(await page.evaluate(() => [document.querySelector("canvas")!.width, document.querySelector("canvas")!.height])).toEqual([640, 480]);
+    await page.click("#webcam");
+    await page.waitForFunction(() => document.querySelector("#webcam")?.textContent === "Webcam", null, { timeout: 30_000 });
   });
 
   it("logged no console error or warning, no page error, no failed request", () => {
