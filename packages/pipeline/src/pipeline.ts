@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cnnFeaturiserId, loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
 import { createDetector, FaceDetectError, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
-import { predictProbaAveraged, type Head } from "@fer/heads";
+import type { Head } from "@fer/heads";
 import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
 import { frameFace, mirror, mirrorFaces, MIN_MARGIN, type Box, type Image } from "@fer/preprocess";
 import type { InferenceEngine } from "@fer/runtime";
@@ -22,7 +22,7 @@ import {
 import { PipelineError } from "./errors.js";
 import { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
 import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
-import { scoresFromProba } from "./scores.js";
+import { scoreFeatures } from "./scores.js";
 import { checkImage, expandImageInputs, inputLabel, loadInput, mapBounded, UnreadableInput, type BatchInput, type ImageInput } from "./input.js";
 
 /** Options of {@link createPipeline}. Everything is optional: the defaults work offline from a clean install. */
@@ -393,17 +393,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       if (disposed) throw new PipelineError("disposed", "the pipeline was disposed");
     };
     // With mirror averaging the featuriser gets the faces then their mirror images in one batch: 2 * count rows.
-    const scoresOf = (features: Float32Array, count: number): FaceScores[] => {
-      if (count === 0) return [];
-      const dim = featuriser.dim;
-      const proba = mirrorAverage
-        ? predictProbaAveraged(theHead, [
-            { rows: count, cols: dim, data: features.subarray(0, count * dim) },
-            { rows: count, cols: dim, data: features.subarray(count * dim, 2 * count * dim) },
-          ])
-        : theHead.predictProba({ rows: count, cols: dim, data: features });
-      return scoresFromProba(proba, classes, headClassIndex);
-    };
+    const scoresOf = (features: Float32Array, count: number): FaceScores[] => scoreFeatures(theHead, features, count, mirrorAverage, classes, headClassIndex);
     const classifyFaces = async (faces: readonly Image[]): Promise<FaceScores[]> => {
       check();
       if (faces.length === 0) return [];

@@ -1,3 +1,4 @@
+import { predictProbaAveraged, type Head } from "@fer/heads/web";
 import type { FaceScores } from "./pipeline.js";
 
 // From a head's probabilities to the pipeline's per-face scores: shared by the Node pipeline and the browser one
@@ -21,4 +22,27 @@ export function scoresFromProba(proba: readonly (readonly number[])[], classes: 
     });
     return { emotion: classes[best] as string, confidence: full[best] as number, scores };
   });
+}
+
+/**
+ * Per-face scores of `count` faces from their features (`count` rows, or with `mirrorAverage` the faces then their
+ * mirror images: `2 * count` rows, the head's probabilities of both views averaged as `predictProbaAveraged` does).
+ */
+export function scoreFeatures(
+  head: Head,
+  features: Float32Array,
+  count: number,
+  mirrorAverage: boolean,
+  classes: readonly string[],
+  headClassIndex: readonly number[],
+): FaceScores[] {
+  if (count === 0) return [];
+  const dim = features.length / (mirrorAverage ? 2 * count : count);
+  const proba = mirrorAverage
+    ? predictProbaAveraged(head, [
+        { rows: count, cols: dim, data: features.subarray(0, count * dim) },
+        { rows: count, cols: dim, data: features.subarray(count * dim, 2 * count * dim) },
+      ])
+    : head.predictProba({ rows: count, cols: dim, data: features });
+  return scoresFromProba(proba, classes, headClassIndex);
 }

@@ -5,12 +5,12 @@
 // or onnxruntime-node may be reachable from here (test/web-entries.test.ts walks the import graph).
 import { loadWebCnn, type LoadWebCnnOptions, type WebCnn } from "@fer/cnn/web";
 import { createWebYunetDetector, type FaceDetector, type WebYunetOptions } from "@fer/face-detect/web";
-import { fetchHead, predictProbaAveraged, type Head } from "@fer/heads/web";
+import { fetchHead, type Head } from "@fer/heads/web";
 import { decodeBlob, frameFace, imageFromSource, mirror, prepareFaceBytes, type Image, type WebImageSource } from "@fer/preprocess/web";
 import { configureWebEngine, type WebEngineInfo, type WebEngineOptions } from "@fer/runtime/web";
 import type { AnalysisResult, FaceResult, FaceScores, ModelsUsed } from "../pipeline.js";
 import { DEFAULT_ALIGN, DEFAULT_MARGINS } from "../framing.js";
-import { scoresFromProba } from "../scores.js";
+import { scoreFeatures } from "../scores.js";
 
 export type { AnalysisResult, FaceResult, ModelsUsed } from "../pipeline.js";
 export { decodeBlob, imageFromSource, type WebImageSource } from "@fer/preprocess/web";
@@ -102,14 +102,7 @@ function webPipelineOf(
     const block = new Uint8Array(faces.length * size * size);
     faces.forEach((f, i) => block.set(prepareFaceBytes(f, grayResize).data, i * size * size));
     const features = await cnn.features(block, faces.length, layer);
-    const dim = features.length / faces.length;
-    const proba = mirrorAverage
-      ? predictProbaAveraged(head, [
-          { rows: count, cols: dim, data: features.subarray(0, count * dim) },
-          { rows: count, cols: dim, data: features.subarray(count * dim, 2 * count * dim) },
-        ])
-      : head.predictProba({ rows: count, cols: dim, data: features });
-    return scoresFromProba(proba, classes, headClassIndex);
+    return scoreFeatures(head, features, count, mirrorAverage, classes, headClassIndex);
   };
 
   return {
