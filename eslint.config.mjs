@@ -15,7 +15,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "**/out/**", "**/coverage/**", "training/**", ".turbo/**"],
+    ignores: ["**/dist/**", "**/*-dist/**", "**/node_modules/**", "**/out/**", "**/coverage/**", "training/**", ".turbo/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
