@@ -7,7 +7,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { initBackend, describeBackend } from "@fer/runtime";
-import { trainCnn } from "@fer/cnn";
+import { trainCnn } from "@fer/cnn/train";
 import { loadFolderDataset } from "@fer/preprocess/node";
 
 const { values } = parseArgs({

@@ -42,3 +42,7 @@ export async function swapHead(labelled: string, photo: string): Promise<string>
     cnn.dispose();
   }
 }
+
+// The other root entries whose types must check without skipLibCheck (every export's declaration is loaded).
+export * as runtime from "@fer/runtime";
+export * as faceDetect from "@fer/face-detect";

@@ -5,7 +5,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "@fer/runtime";
-import { defaultCnnDir, DEFAULT_MODEL_NAME, loadLayersModel } from "../dist/index.js";
+import { defaultCnnDir, DEFAULT_MODEL_NAME } from "../dist/index.js";
+import { loadLayersModel } from "../dist/train-entry.js";
 import { layersModelToOnnx } from "../dist/onnx/index.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));

@@ -1,17 +1,16 @@
-import * as tfl from "@tensorflow/tfjs-layers";
 import { mirrorFaces, prepareFaces, type FaceDataset } from "@fer/preprocess";
 import { initBackend } from "@fer/runtime";
-import type { FeatureLayer } from "./architectures.js";
-import { accuracy, argmaxRows } from "./inference.js";
+import { LOGITS_LAYER, type FeatureLayer } from "./architecture-specs.js";
+import { accuracy, argmaxRows } from "./metrics.js";
 import { onnxForward, tfjsForward, type Forward } from "./forward.js";
 import { resolveEngine, type InferenceEngine } from "@fer/runtime";
 import type { ModelCard } from "./model-card.js";
 import { loadLayersModel, readModelCard } from "./model-io.js";
+import { rememberLayersModel } from "./layers-model-of.js";
 
 /** A trained CNN with its card: every input goes through the card's preprocessing first. */
 export interface FerCnn {
   readonly card: ModelCard;
-  readonly model: tfl.LayersModel;
   /** What runs the forward pass at inference: `onnxruntime` or `tfjs` (see {@link LoadCnnOptions.engine}). */
   readonly engine: "onnxruntime" | "tfjs";
   /** Raw outputs (softmax probabilities for A–E, linear scores for F/G) of `count` size×size gray faces. */
@@ -20,6 +19,13 @@ export interface FerCnn {
   features(pixels: Uint8Array, count: number, layer: FeatureLayer): Promise<Float32Array>;
   /** Predicted class index per face. */
   predict(pixels: Uint8Array, count: number): Promise<Uint8Array>;
+  /** Width of the features {@link FerCnn.features} returns at `layer` (64 for every architecture today). */
+  featureSize(layer: FeatureLayer): number;
+  /**
+   * The last Dense layer (`logits`, applied to the `dense2` features): `kernel` [inputs, classes] row-major and
+   * `bias` [classes], copies.
+   */
+  logitsWeights(): { kernel: Float32Array; bias: Float32Array };
   /** Frees the model's weights (and its onnxruntime session). Idempotent. */
   dispose(): void;
 }
@@ -73,9 +79,8 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
     throw e;
   }
   let disposed = false;
-  return {
+  const cnn: FerCnn = {
     card,
-    model,
     engine: engine.engine,
     async scores(pixels, count) {
       return (await forward.run(prepared(pixels, count), count, "scores")).values;
@@ -87,6 +92,14 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
       const { values, width } = await forward.run(prepared(pixels, count), count, "scores");
       return argmaxRows(values, width);
     },
+    featureSize(layer) {
+      return (model.getLayer(layer).outputShape as number[])[1] ?? 0;
+    },
+    logitsWeights() {
+      const [kernel, bias] = model.getLayer(LOGITS_LAYER).getWeights();
+      if (kernel === undefined || bias === undefined) throw new TypeError(`layer ${LOGITS_LAYER} has no kernel and bias`);
+      return { kernel: Float32Array.from(kernel.dataSync()), bias: Float32Array.from(bias.dataSync()) };
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -94,6 +107,8 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
       model.dispose();
     },
   };
+  rememberLayersModel(cnn, model);
+  return cnn;
 }
 
 /** Checks that a dataset has the model's image size and only classes the model knows; returns label remapping. */

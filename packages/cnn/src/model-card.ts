@@ -1,6 +1,6 @@
 import type { PreprocessSpec } from "@fer/preprocess";
-import type { Architecture, OutputKind } from "./architectures.js";
-import type { OptimizerName } from "./optimizers.js";
+import type { Architecture, OutputKind } from "./architecture-specs.js";
+import type { OptimizerName } from "./optimizer-spec.js";
 
 /** Format tag and version of a saved fer CNN folder. */
 export const MODEL_CARD_FORMAT = "fer-cnn-model";

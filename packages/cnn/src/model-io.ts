@@ -1,21 +1,14 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { writeFileAtomic, writeFilesAtomically } from "@fer/preprocess/node";
-import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
+import { writeFilesAtomically } from "@fer/preprocess/node";
+import type { ModelCard } from "./model-card.js";
+import { ModelFolderError, readModelCard, readOrFail, writeModelCard } from "./model-folder.js";
+
+export { ModelFolderError, readModelCard, writeModelCard };
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";
-const CARD_JSON = "card.json";
-
-/** Thrown when a model folder is missing, incomplete or of another format. */
-export class ModelFolderError extends Error {
-  constructor(readonly dir: string, detail: string) {
-    super(`Cannot load fer CNN model from ${dir}: ${detail}`);
-    this.name = "ModelFolderError";
-  }
-}
 
 function concatBuffers(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   if (!Array.isArray(data)) return new Uint8Array(data);
@@ -57,14 +50,6 @@ export async function saveLayersModel(model: tfl.LayersModel, dir: string): Prom
     { path: join(dir, WEIGHTS_BIN), data: files[WEIGHTS_BIN] },
     { path: join(dir, MODEL_JSON), data: files[MODEL_JSON] },
   ]);
-}
-
-async function readOrFail(dir: string, file: string): Promise<Buffer> {
-  try {
-    return await readFile(join(dir, file));
-  } catch (e) {
-    throw new ModelFolderError(dir, `${file} is missing or unreadable (${(e as Error).message})`);
-  }
 }
 
 /**
@@ -135,26 +120,5 @@ export async function loadLayersModel(dir: string): Promise<tfl.LayersModel> {
 /** Saves a model and its card into `dir`. */
 export async function saveModelFolder(model: tfl.LayersModel, card: ModelCard, dir: string): Promise<void> {
   await saveLayersModel(model, dir);
-  await writeFileAtomic(join(dir, CARD_JSON), `${JSON.stringify(card, null, 2)}\n`);
-}
-
-/** Reads and checks the card.json of a model folder. */
-export async function readModelCard(dir: string): Promise<ModelCard> {
-  let card: ModelCard;
-  try {
-    card = JSON.parse((await readOrFail(dir, CARD_JSON)).toString("utf8")) as ModelCard;
-  } catch (e) {
-    if (e instanceof ModelFolderError) throw e;
-    throw new ModelFolderError(dir, `${CARD_JSON} is not valid JSON`);
-  }
-  if (card.format !== MODEL_CARD_FORMAT) throw new ModelFolderError(dir, `${CARD_JSON} is not a fer CNN model card`);
-  if (card.version !== MODEL_CARD_VERSION) {
-    throw new ModelFolderError(dir, `card version ${String(card.version)} is not supported (expected ${MODEL_CARD_VERSION})`);
-  }
-  return card;
-}
-
-/** Writes an updated card (e.g. with test accuracy) without touching the weights. */
-export async function writeModelCard(dir: string, card: ModelCard): Promise<void> {
-  await writeFileAtomic(join(dir, CARD_JSON), `${JSON.stringify(card, null, 2)}\n`);
+  await writeModelCard(dir, card);
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaceDataset } from "@fer/preprocess";
 // The worker threads load compiled JavaScript, so this test runs the built package.
-import { trainCnn } from "../dist/index.js";
+import { trainCnn } from "../dist/train-entry.js";
 import { seededRandom } from "@fer/preprocess";
 
 let work: string;

@@ -7,6 +7,7 @@ import { loadFolderDataset, type FaceDataset } from "@fer/preprocess/node";
 import { initBackend } from "@fer/runtime";
 import { mirrorFaces } from "@fer/preprocess";
 import { DatasetMismatchError, evaluateCnn, loadCnn } from "../src/cnn-model.js";
+import { layersModelOf } from "../src/layers-model-of.js";
 import { argmaxRows } from "../src/inference.js";
 import { trainingPartOf } from "../src/training-split.js";
 import { plateauStep } from "../src/lr-schedule.js";
@@ -138,7 +139,7 @@ describe("training on a small slice of FER2013", () => {
 
     const cnn = await loadCnn(raw.bestDir, { engine: "tfjs" });
     const pixels = small.pixels.subarray(0, 3 * 48 * 48);
-    const direct = tf.tidy(() => (cnn.model.predict(tf.tensor4d(Float32Array.from(pixels), [3, 48, 48, 1])) as tf.Tensor).dataSync());
+    const direct = tf.tidy(() => (layersModelOf(cnn).predict(tf.tensor4d(Float32Array.from(pixels), [3, 48, 48, 1])) as tf.Tensor).dataSync());
     const scores = await cnn.scores(pixels, 3);
     scores.forEach((v, i) => expect(v).toBeCloseTo(direct[i]!, 5));
     cnn.dispose();

@@ -1,8 +1,9 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { readJsonFile as readJson, readManifestWeights as readWeights, WeightsFileError, type ManifestGroup } from "@fer/runtime";
+import { readJsonFile as readJson, WeightsFileError } from "@fer/runtime";
+import { readManifestWeights as readWeights, type ManifestGroup } from "@fer/runtime/tfjs";
 import { EmbeddingError } from "./errors.js";
 
-export { tensorBytes, type ManifestGroup } from "@fer/runtime";
+export { tensorBytes, type ManifestGroup } from "@fer/runtime/tfjs";
 
 /** `@fer/runtime`'s reader errors as {@link EmbeddingError}s of the same kind. */
 async function asEmbeddingError<T>(read: () => Promise<T>): Promise<T> {
@@ -14,7 +15,7 @@ async function asEmbeddingError<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `readManifestWeights` of `@fer/runtime`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
+/** `readManifestWeights` of `@fer/runtime/tfjs`, throwing `missing-weights` / `bad-weights-layout` {@link EmbeddingError}s. */
 export function readManifestWeights(dir: string, manifest: readonly ManifestGroup[]): Promise<tf.NamedTensorMap> {
   return asEmbeddingError(() => readWeights(dir, manifest));
 }

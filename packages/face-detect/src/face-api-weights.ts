@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as tf from "@tensorflow/tfjs-core";
-import { readJsonFile, readManifestWeights, type ManifestGroup } from "@fer/runtime";
+import { readJsonFile } from "@fer/runtime";
+import { readManifestWeights, type ManifestGroup } from "@fer/runtime/tfjs";
 import { FaceDetectError } from "./errors.js";
 
 /** The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT). */
@@ -16,7 +17,7 @@ export function faceApiModelDir(): string {
 
 /**
  * Reads a tfjs weights manifest and its binary shards from disk (no network) and decodes them,
- * de-quantising uint8 weights, into named float tensors owned by the caller (`readManifestWeights` of `@fer/runtime`).
+ * de-quantising uint8 weights, into named float tensors owned by the caller (`readManifestWeights` of `@fer/runtime/tfjs`).
  * @param dir folder holding `<model>-weights_manifest.json` and its `.bin` shards
  * @param model model name, e.g. `ssd_mobilenetv1_model`
  * @throws {FaceDetectError} `model-load` if a file is missing or malformed.

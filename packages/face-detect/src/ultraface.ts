@@ -5,7 +5,7 @@ import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { FaceDetectError } from "./errors.js";
 import { assertDetectableImage, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { networkInput, type NetworkPlacement } from "./network-input.js";
-import type { NetworkRunner } from "./network-runner.js";
+import type { NetworkRunner } from "./runner.js";
 import { createOnnxFileRunner } from "./onnx-file.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 

@@ -2,7 +2,7 @@
 // The browser entry of @fer/face-detect: YuNet on onnxruntime-web (the Node-free core of yunet-core.ts, the same code
 // the Node detector runs). No Node built-in may be imported from here.
 import { createWebSession, fetchBytes, runWebSession } from "@fer/runtime/web";
-import type { NetworkRunner } from "./network-runner.js";
+import type { NetworkRunner } from "./runner.js";
 import type { FaceDetector } from "./types.js";
 import { checkYunetOptions, YUNET_OUTPUTS, yunetOnRunner, type YunetPassOptions } from "./yunet-core.js";
 

@@ -33,7 +33,7 @@ export interface Featuriser {
  */
 export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?: boolean; label?: string } = {}): Featuriser {
   const size = cnn.card.preprocess.size;
-  const dim = (cnn.model.getLayer(layer).outputShape as number[])[1] ?? 0;
+  const dim = cnn.featureSize(layer);
   // Gray + resize only: the CNN's own entry point applies the contrast step of the same card, once.
   const grayResize = { ...cnn.card.preprocess, contrast: "none" as const };
   let disposed = false;

@@ -3,12 +3,8 @@ import { gunzipSync } from "node:zlib";
 import type { FeatureLayer, FerCnn } from "@fer/cnn";
 import { CnnOutputHead, headFromJSON, type Head } from "@fer/heads";
 import { savedHeadFeaturiser, savedHeadMirrorAverage, type FeaturiserId } from "@fer/heads/node";
-import * as tf from "@tensorflow/tfjs-core";
 import { PipelineError } from "./errors.js";
 import type { Featuriser } from "./featuriser.js";
-
-/** Name of the CNN's last (class score) Dense layer in every `@fer/cnn` architecture. */
-const LOGITS_LAYER = "logits";
 
 /**
  * The CNN's own classifier as a head: its last Dense layer applied to the `dense2` features, then softmax.
@@ -16,9 +12,7 @@ const LOGITS_LAYER = "logits";
  * the scores become probabilities through a softmax.
  */
 export function cnnOwnHead(cnn: FerCnn): Head {
-  const weights = cnn.model.getLayer(LOGITS_LAYER).getWeights();
-  const [kernel, bias] = weights as [tf.Tensor, tf.Tensor];
-  return CnnOutputHead.fromDense({ kernel: kernel.dataSync(), bias: bias.dataSync() }, cnn.card.classes);
+  return CnnOutputHead.fromDense(cnn.logitsWeights(), cnn.card.classes);
 }
 
 /** The feature layer the CNN's own head reads (the input of its last Dense layer). */

@@ -17,7 +17,7 @@ let work: string | undefined;
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { initBackend } = await import("@fer/runtime");
   await initBackend();
-  const { trainCnn } = await import("@fer/cnn");
+  const { trainCnn } = await import("@fer/cnn/train");
   work = await mkdtemp(path.join(tmpdir(), "fer-pipeline-test-"));
   const data = await ferSlice("train", 8);
   const result = await trainCnn(data, { architecture: "A", outDir: path.join(work, "tiny"), epochs: 1, batchSize: 32, mirror: false, progress: false, seed: 3 });

@@ -21,4 +21,4 @@ export {
   type ResolvedEngine,
 } from "./onnx/runtime.js";
 export { createProgressBar, formatDuration, type ProgressBar, type ProgressBarOptions } from "./progress.js";
-export { type ManifestGroup, readJsonFile, readManifestWeights, tensorBytes, WeightsFileError } from "./weights-manifest.js";
+export { readJsonFile, WeightsFileError } from "./json-file.js";

@@ -2,19 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-
-/** Thrown by {@link readManifestWeights} and {@link readJsonFile}: `missing-weights` or `bad-weights-layout`, naming the file. */
-export class WeightsFileError extends Error {
-  constructor(
-    readonly kind: "missing-weights" | "bad-weights-layout",
-    message: string,
-    readonly file: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "WeightsFileError";
-  }
-}
+import { WeightsFileError } from "./json-file.js";
 
 /** One group of a TensorFlow.js weights manifest: binary shard files and the weights they hold, in order. */
 export interface ManifestGroup {
@@ -57,16 +45,6 @@ async function readGroup(dir: string, group: ManifestGroup, out: tf.NamedTensorM
       throw new WeightsFileError("bad-weights-layout", `cannot decode weights ${group.paths.join(", ")} in ${dir}: ${(e as Error).message}`, dir, { cause: e });
     }
     Object.assign(out, decoded);
-  }
-}
-
-/** Reads and parses a JSON file, throwing `missing-weights` when it does not exist and `bad-weights-layout` when it is not JSON. */
-export async function readJsonFile(file: string): Promise<unknown> {
-  if (!existsSync(file)) throw new WeightsFileError("missing-weights", `${file} does not exist`, file);
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as unknown;
-  } catch (e) {
-    throw new WeightsFileError("bad-weights-layout", `${file} is not a JSON file: ${(e as Error).message}`, file, { cause: e });
   }
 }
 

@@ -5,7 +5,7 @@
  * SIGTERM in turn, at a random point of its training; one kill in four while it starts; every third run with SIGKILL
  * 0-3 ms after a checkpoint save after the first is seen in progress) and resumes it with `--resume`,
  * killing each resumed run again up to `kills` times in all, until it completes. After every kill the checkpoint must
- * be absent or verify (`loadCheckpoint` of `@fer/cnn`: manifest, sizes, hashes); every resume must be accepted; and
+ * be absent or verify (`loadCheckpoint` of `@fer/cnn/train`: manifest, sizes, hashes); every resume must be accepted; and
  * the completed run's checkpoint weights, weight average and optimizer state and its best/ weights must be
  * bit-identical to the uninterrupted run's.
  *
@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadCheckpoint } from "@fer/cnn";
+import { loadCheckpoint } from "@fer/cnn/train";
 import { seededRandom } from "@fer/preprocess";
 import { packageDir, sharedDir } from "../paths.js";
 

@@ -66,7 +66,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
       const dataset = trainingPartOf(loaded.dataset, cnn.card, split);
       const copies = values.mirror ? 2 : 1;
       const total = dataset.count * copies;
-      const dim = (cnn.model.getLayer(layer).outputShape as number[])[1] ?? 0;
+      const dim = cnn.featureSize(layer);
       const data = new Float32Array(total * dim);
       const n = size * size;
       const chunk = 512;
