@@ -51,17 +51,10 @@ export interface YunetPassOptions extends Omit<CommonDetectorOptions, "maxSide">
    * Angles (degrees, positive = clockwise on screen) of extra close-up passes on the turned photo, run only when no
    * other pass (retries included) found a face: for a large face tilted beyond what the network was trained on. Boxes
    * and landmarks are turned back into the photo's pixels (the box keeps its size, centred on the turned-back
-   * centre). They run at `rotationSize` and keep faces of at least a tenth of the photo's longer side. Default
-   * `[-25, 25]`; `[]` turns them off.
+   * centre). They run at the largest close-up or retry size and keep faces of at least a tenth of the photo's longer
+   * side. Default `[-25, 25]`; `[]` turns them off.
    */
   rotations?: readonly number[];
-  /**
-   * Longer side of the photo in the turned passes (before the turn and its `rotationPad` border). Default 160 (the
-   * turned passes cost about a quarter of what they did at 320, for the same faces on the synthetic portraits; README).
-   */
-  rotationSize?: number;
-  /** Border of the turned passes, as a fraction of the turned image's longer side, on every side. Default `closeUpPad`. */
-  rotationPad?: number;
 }
 
 /** Default retry close-up passes, run when nothing else was found (longer side of the photo; README "Faces of every size"). */
@@ -270,8 +263,6 @@ interface YunetSettings {
   closeUpPad: number;
   closeUpMinScore: number;
   rotations: readonly number[];
-  rotationSize: number;
-  rotationPad: number;
   minSize: number;
   maxSize: number;
 }
@@ -303,7 +294,7 @@ class YunetDetector implements FaceDetector {
   async detect(img: Image): Promise<Detection[]> {
     if (this.disposed) throw new FaceDetectError("disposed", "yunet detector used after dispose()");
     assertDetectableImage(img);
-    const { retrySizes, closeUpPad, closeUpMinScore, minScore, rotations, rotationSize, rotationPad } = this.opts;
+    const { closeUpSizes, retrySizes, closeUpPad, closeUpMinScore, minScore, rotations } = this.opts;
     const long = Math.max(img.width, img.height);
     const minCloseUp = CLOSE_UP_MIN_FACE * long;
     // The photo is resampled once, to the main pass's size when that shrinks it: the close-up passes start from that
@@ -327,13 +318,14 @@ class YunetDetector implements FaceDetector {
       await closeUp(retrySizes.map((size) => yunetPlacement(src.width, src.height, size, closeUpPad)));
       kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     }
-    if (kept.length === 0 && rotations.length > 0 && rotationSize > 0) {
-      // Still nothing: a close-up pass on the photo turned by each angle, faces turned back.
+    const turnSize = Math.max(0, ...closeUpSizes, ...retrySizes);
+    if (kept.length === 0 && rotations.length > 0 && turnSize > 0) {
+      // Still nothing: the largest close-up pass on the photo turned by each angle, faces turned back.
       const turnedRaw: RawFace[] = [];
-      const small = shrinkToRgb(src, Math.min(rotationSize, Math.max(src.width, src.height)));
+      const small = shrinkToRgb(src, Math.min(turnSize, Math.max(src.width, src.height)));
       const k = long / Math.max(small.width, small.height);
       for (const angle of rotations) {
-        const { input, placement, toSource } = turnedInput(small, angle, rotationPad);
+        const { input, placement, toSource } = turnedInput(small, angle, closeUpPad);
         for (const f of await this.pass(input, placement, closeUpMinScore)) {
           const face = turnBack(f, toSource, k);
           if (Math.max(face.width, face.height) >= ROTATED_MIN_FACE * long) turnedRaw.push(face);
@@ -372,8 +364,6 @@ export function checkYunetOptions(options: YunetPassOptions): void {
   checkNumberOption("closeUpPad", options.closeUpPad, 0, 4);
   checkNumberOption("closeUpMinScore", options.closeUpMinScore, 0, 1);
   for (const angle of options.rotations ?? []) checkNumberOption("rotations", angle, -90, 90);
-  checkNumberOption("rotationSize", options.rotationSize, 0, 4096);
-  checkNumberOption("rotationPad", options.rotationPad, 0, 4);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
 }
@@ -393,8 +383,6 @@ export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions):
     closeUpPad: options.closeUpPad ?? 0.25,
     closeUpMinScore: options.closeUpMinScore ?? Math.max(0, (options.minScore ?? 0.55) - CLOSE_UP_SCORE_DROP),
     rotations: options.rotations ?? DEFAULT_ROTATIONS,
-    rotationSize: options.rotationSize ?? Number(process.env.FD20_RS ?? 160),
-    rotationPad: options.rotationPad ?? Number(process.env.FD20_RP ?? options.closeUpPad ?? 0.25),
     minSize: options.minSize ?? 0,
     maxSize: options.maxSize ?? 0,
   });
