@@ -3,6 +3,7 @@
  * `pnpm bench` for @fer/face-detect: measures every detector on the shared WIDER FACE sample (detect-eval figures)
  * and times one 1024-pixel-wide photo, then prints Markdown tables for the README.
  * `--speed` times only (skips the WIDER FACE pass); `--only TEXT` runs only the variants whose label contains TEXT.
+ * Each variant is timed on the photo with faces and on a face-free region of it (where yunet runs every pass).
  * `--sweep` runs the variants that have a `sweep` list once at a low score threshold and prints recall and false boxes
  * per image at each threshold of the list (for choosing `minScore`).
  * `--close-ups` counts, per variant, the faces found among 280 FER2013 training faces (the first 40 of each class by
@@ -23,7 +24,7 @@ import { decodeImage } from "@fer/preprocess/node";
 import { formatEvaluationTable } from "./cli.js";
 import { createDetector, type DetectorOptionsByName } from "./detectors.js";
 import { evaluateAtThresholds, evaluateDetector, type DetectorEvaluation } from "./evaluate.js";
-import type { Detection } from "./types.js";
+import type { Detection, FaceDetector } from "./types.js";
 import type { DetectorName } from "./types.js";
 import { parseWiderFaceAnnotations } from "./widerface.js";
 
@@ -51,6 +52,7 @@ const VARIANTS: Variant[] = [
   { label: "yunet 2 threads", name: "yunet", options: { threads: 2 } },
   { label: "yunet no close-up pass", name: "yunet", options: { closeUpSize: 0 }, sweep: SWEEP },
   { label: "yunet before 2026-12-07 evening (close-up minScore 0.55, no retry or turned passes)", name: "yunet", options: { closeUpMinScore: 0.55, retrySizes: [], rotations: [] }, sweep: SWEEP },
+  { label: "yunet turned passes with a 0.25 border (2026-12-07 evening)", name: "yunet", options: { rotationPad: 0.25 } },
   { label: "yunet close-ups 160 and 320 always", name: "yunet", options: { closeUpSize: [160, 320], retrySizes: [] } },
   { label: "yunet inputSize 640", name: "yunet", options: { inputSize: 640 }, sweep: SWEEP },
   { label: "yunet inputSize 640 2 threads", name: "yunet", options: { inputSize: 640, threads: 2 } },
@@ -123,6 +125,9 @@ async function main(argv: string[]): Promise<void> {
   // A 1024-pixel-wide photo: the shared 3458x2282 CC0 photo shrunk with area averaging.
   const big = await decodeImage(path.join(shared, "photos/women_on_phones.jpg"));
   const photo1024 = resize(big, 1024, Math.round((big.height * 1024) / big.width), { method: "area" });
+  // Its lower left, below both faces (2100x1382 of the 3458x2282 photo), shrunk to 1024 px wide: no face.
+  const region = cropBox(big, { x: 0, y: 900, width: 2100, height: 1382 });
+  const noFace1024 = resize(region, 1024, Math.round((region.height * 1024) / region.width), { method: "area" });
 
   const rows: DetectorEvaluation[] = [];
   const speed: string[] = [];
@@ -133,18 +138,12 @@ async function main(argv: string[]): Promise<void> {
         const row = await evaluateDetector(detector, annotated, (file) => decodeImage(path.join(wider, "images", file)));
         rows.push({ ...row, detector: v.label });
       }
-      await detector.detect(photo1024); // warm-up: XNNPACK operators, wasm tier-up (not timed)
-      const times: number[] = [];
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < TIMED_RUNS; i++) {
-        const t0 = performance.now();
-        await detector.detect(photo1024);
-        times.push(performance.now() - t0);
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const cpuMs = (cpu.user + cpu.system) / 1000 / TIMED_RUNS;
+      const withFaces = await timeDetector(detector, photo1024);
+      const noFace = await timeDetector(detector, noFace1024);
       const label = detector.engine === undefined ? v.label : `${v.label} (${detector.engine})`;
-      speed.push(`| ${label} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${cpuMs.toFixed(0)} |`);
+      speed.push(
+        `| ${label} | ${withFaces.median.toFixed(0)} | ${withFaces.fastest.toFixed(0)} | ${withFaces.cpuMs.toFixed(0)} | ${noFace.median.toFixed(0)} | ${noFace.cpuMs.toFixed(0)} (${noFace.faces} found) |`,
+      );
       process.stderr.write(`${v.label}: done\n`);
     } finally {
       detector.dispose();
@@ -160,14 +159,28 @@ async function main(argv: string[]): Promise<void> {
       ...(speedOnly
         ? []
         : [`WIDER FACE sample (${annotated.length} images, ${gtFile.replace(shared, "../shared")}):`, "", formatEvaluationTable(rows), ""]),
-      `One ${photo1024.width}x${photo1024.height} photo, ${TIMED_RUNS} timed runs after one warm-up (ms per detect(); CPU ms: the process's user + system time per call, all threads):`,
+      `One ${photo1024.width}x${photo1024.height} photo with faces and a ${noFace1024.width}x${noFace1024.height} face-free region of it, ${TIMED_RUNS} timed runs each after one warm-up (ms per detect(); CPU ms: the process's user + system time per call, all threads):`,
       "",
-      "| detector | median ms | fastest ms | CPU ms |",
-      "| --- | ---: | ---: | ---: |",
+      "| detector | median ms | fastest ms | CPU ms | no face: median ms | no face: CPU ms |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
       ...speed,
       "",
     ].join("\n"),
   );
+}
+
+/** Times `detector` on `img`: one warm-up call (XNNPACK operators, wasm tier-up), then {@link TIMED_RUNS} timed calls. */
+async function timeDetector(detector: FaceDetector, img: Image): Promise<{ median: number; fastest: number; cpuMs: number; faces: number }> {
+  const faces = (await detector.detect(img)).length;
+  const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < TIMED_RUNS; i++) {
+    const t0 = performance.now();
+    await detector.detect(img);
+    times.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { median: median(times), fastest: Math.min(...times), cpuMs: (cpu.user + cpu.system) / 1000 / TIMED_RUNS, faces };
 }
 
 /** Faces that fill the frame (see `--close-ups` above): prints one table row per variant. */

@@ -51,10 +51,18 @@ export interface YunetPassOptions extends Omit<CommonDetectorOptions, "maxSide">
    * Angles (degrees, positive = clockwise on screen) of extra close-up passes on the turned photo, run only when no
    * other pass (retries included) found a face: for a large face tilted beyond what the network was trained on. Boxes
    * and landmarks are turned back into the photo's pixels (the box keeps its size, centred on the turned-back
-   * centre). They run at the largest close-up or retry size and keep faces of at least a tenth of the photo's longer
-   * side. Default `[-25, 25]`; `[]` turns them off.
+   * centre). They run at `rotationSize` and keep faces of at least a tenth of the photo's longer side. Default
+   * `[-25, 25]`; `[]` turns them off.
    */
   rotations?: readonly number[];
+  /** Longer side of the photo in the turned passes (before the turn). Default: the largest close-up or retry size (320). */
+  rotationSize?: number;
+  /**
+   * Black border added around the turned photo (which already sits on the black square that holds it), as a fraction
+   * of that square's side, on every side. Default 0: half the input of a 0.25 border, the same faces on the synthetic
+   * portraits (README "Large and tilted faces").
+   */
+  rotationPad?: number;
 }
 
 /** Default retry close-up passes, run when nothing else was found (longer side of the photo; README "Faces of every size"). */
@@ -263,6 +271,8 @@ interface YunetSettings {
   closeUpPad: number;
   closeUpMinScore: number;
   rotations: readonly number[];
+  rotationSize: number;
+  rotationPad: number;
   minSize: number;
   maxSize: number;
 }
@@ -294,7 +304,7 @@ class YunetDetector implements FaceDetector {
   async detect(img: Image): Promise<Detection[]> {
     if (this.disposed) throw new FaceDetectError("disposed", "yunet detector used after dispose()");
     assertDetectableImage(img);
-    const { closeUpSizes, retrySizes, closeUpPad, closeUpMinScore, minScore, rotations } = this.opts;
+    const { retrySizes, closeUpPad, closeUpMinScore, minScore, rotations, rotationSize, rotationPad } = this.opts;
     const long = Math.max(img.width, img.height);
     const minCloseUp = CLOSE_UP_MIN_FACE * long;
     // The photo is resampled once, to the main pass's size when that shrinks it: the close-up passes start from that
@@ -318,14 +328,13 @@ class YunetDetector implements FaceDetector {
       await closeUp(retrySizes.map((size) => yunetPlacement(src.width, src.height, size, closeUpPad)));
       kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     }
-    const turnSize = Math.max(0, ...closeUpSizes, ...retrySizes);
-    if (kept.length === 0 && rotations.length > 0 && turnSize > 0) {
-      // Still nothing: the largest close-up pass on the photo turned by each angle, faces turned back.
+    if (kept.length === 0 && rotations.length > 0 && rotationSize > 0) {
+      // Still nothing: a close-up pass on the photo turned by each angle, faces turned back.
       const turnedRaw: RawFace[] = [];
-      const small = shrinkToRgb(src, Math.min(turnSize, Math.max(src.width, src.height)));
+      const small = shrinkToRgb(src, Math.min(rotationSize, Math.max(src.width, src.height)));
       const k = long / Math.max(small.width, small.height);
       for (const angle of rotations) {
-        const { input, placement, toSource } = turnedInput(small, angle, closeUpPad);
+        const { input, placement, toSource } = turnedInput(small, angle, rotationPad);
         for (const f of await this.pass(input, placement, closeUpMinScore)) {
           const face = turnBack(f, toSource, k);
           if (Math.max(face.width, face.height) >= ROTATED_MIN_FACE * long) turnedRaw.push(face);
@@ -364,6 +373,8 @@ export function checkYunetOptions(options: YunetPassOptions): void {
   checkNumberOption("closeUpPad", options.closeUpPad, 0, 4);
   checkNumberOption("closeUpMinScore", options.closeUpMinScore, 0, 1);
   for (const angle of options.rotations ?? []) checkNumberOption("rotations", angle, -90, 90);
+  checkNumberOption("rotationSize", options.rotationSize, 0, 4096);
+  checkNumberOption("rotationPad", options.rotationPad, 0, 4);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
 }
@@ -383,6 +394,8 @@ export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions):
     closeUpPad: options.closeUpPad ?? 0.25,
     closeUpMinScore: options.closeUpMinScore ?? Math.max(0, (options.minScore ?? 0.55) - CLOSE_UP_SCORE_DROP),
     rotations: options.rotations ?? DEFAULT_ROTATIONS,
+    rotationSize: options.rotationSize ?? Math.max(0, ...closeUpSizesOf(options), ...(options.retrySizes ?? DEFAULT_RETRY_SIZES)),
+    rotationPad: options.rotationPad ?? 0,
     minSize: options.minSize ?? 0,
     maxSize: options.maxSize ?? 0,
   });
