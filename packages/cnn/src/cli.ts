@@ -9,6 +9,7 @@ import { writeModelCard } from "./model-io.js";
 import { formatTeacherProbabilities } from "./soft-targets.js";
 import { mirrorFaces } from "@fer/preprocess";
 import { existsSync } from "node:fs";
+import { constants } from "node:os";
 import { createProgressBar } from "@fer/runtime";
 import { formatExperimentTable, runExperimentTable } from "./experiments.js";
 import { CheckpointError, trainCnn, TrainOptionsError } from "./train.js";
@@ -134,7 +135,8 @@ const TRAIN_HELP = `fer train --data DIR --out DIR [options]
   --final-fit            train on train+validation, keep the last epoch
   --resume               continue from DIR/checkpoint (verified against its manifest: an incomplete, corrupt
                          or mixed checkpoint is refused, naming the file)
-  --max-epochs-this-run N  stop after N epochs (resume later)
+  --max-epochs-this-run N  stop after N epochs (resume later; exit 0)
+                         SIGINT/SIGTERM save a checkpoint after the current batch and exit 130/143
   --limit-per-class N    use at most N images per class (quick runs)
   --engine NAME          what runs each step: auto (default: onnxruntime when onnxruntime-node is installed,
                          else tfjs), onnxruntime, tfjs
@@ -233,12 +235,19 @@ export async function train(argv: string[]): Promise<number> {
   const dropFromTraining = values["drop-unhelpful"] ? findUnhelpfulImages(data).map((u) => u.index) : [];
   if (values["drop-unhelpful"]) process.stderr.write(`leaving ${dropFromTraining.length} unhelpful images out of training (where they fall in the training part)\n`);
   const stop = new AbortController();
-  const onSignal = () => {
-    process.stderr.write("\nstopping after this batch; a checkpoint will be saved (resume with --resume)\n");
+  // The signal that paused the run: the command then exits 128 + its number (130 for SIGINT, 143 for SIGTERM), like
+  // `fer analyze` and `fer eval`, so that a script or a service manager sees the training did not finish.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    // From now on any signal has Node's default effect: a second Ctrl-C ends the process at once.
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.stderr.write(`\n${signal}: stopping after this batch; a checkpoint will be saved (resume with --resume)\n`);
     stop.abort();
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const result = await trainCnn(data, {
       signal: stop.signal,
@@ -284,7 +293,7 @@ export async function train(argv: string[]): Promise<number> {
             card.metrics.validationFerPlusAccuracy === undefined ? "" : ` (FER+ majority ${(card.metrics.validationFerPlusAccuracy * 100).toFixed(2)}% of ${card.metrics.validationFerPlusImages})`
           }${card.training.weights === "ema" ? " with the averaged weights" : ""}, model in ${result.bestDir}`;
     process.stdout.write(`${result.complete ? "done" : "paused (continue with --resume)"}: ${best}\n`);
-    return 0;
+    return stoppedBy === undefined ? 0 : 128 + constants.signals[stoppedBy];
   } catch (e) {
     if (e instanceof TrainOptionsError || e instanceof CheckpointError) return fail(e.message);
     throw e;

@@ -222,8 +222,8 @@ export async function runTrainKillTest(options: TrainKillTestOptions = {}): Prom
         }
         const checkpoint = await inspectCheckpoint(out);
         if (checkpoint.error !== undefined) problems.push(`corrupt checkpoint after ${signal}: ${checkpoint.error}`);
-        // SIGTERM is handled: the trainer saves a checkpoint and exits 0 (or Node ends at once before fer's handler is set).
-        if (signal === "SIGTERM" && r.exit !== 0 && r.exit !== "SIGTERM") problems.push(`SIGTERM: exit ${r.exit}`);
+        // SIGTERM is handled: the trainer saves a checkpoint and exits 143 (or Node ends at once before fer's handler is set).
+        if (signal === "SIGTERM" && r.exit !== 143 && r.exit !== "SIGTERM") problems.push(`SIGTERM: exit ${r.exit}`);
         kills.push({ signal, at: `${typeof from === "object" ? `save ${from.save}` : from} +${afterMs} ms`, exit: r.exit, checkpoint: checkpoint.text });
         if (checkpoint.error !== undefined) break;
       }
