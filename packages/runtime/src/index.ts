@@ -9,6 +9,16 @@ export {
 export { registerWasmGradientKernels } from "./backend/wasm-gradients.js";
 export { type OnnxAttribute, type OnnxDim, OnnxGraphBuilder } from "./onnx/onnx-model.js";
 export {
+  type OnnxConstant,
+  type OnnxElemType,
+  OnnxModelError,
+  type OnnxModelGraph,
+  type OnnxNode,
+  type OnnxNodeAttribute,
+  type OnnxValueInfo,
+  readOnnxModel,
+} from "./onnx/onnx-reader.js";
+export {
   createCpuSession,
   EngineError,
   type InferenceEngine,
