@@ -46,3 +46,4 @@ export async function swapHead(labelled: string, photo: string): Promise<string>
 // The other root entries whose types must check without skipLibCheck (every export's declaration is loaded).
 export * as runtime from "@fer/runtime";
 export * as faceDetect from "@fer/face-detect";
+export * as embeddings from "@fer/embeddings-vggface2";

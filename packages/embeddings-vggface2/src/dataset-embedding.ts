@@ -7,7 +7,7 @@ import type { FaceDataset } from "@fer/preprocess";
 import { defaultCacheDir, writeFileAtomic } from "@fer/preprocess/node";
 import type { Embedder } from "./embedder.js";
 import { EmbeddingError } from "./errors.js";
-import { grayFacesView } from "./face-tensor.js";
+import { grayFacesView } from "./gray-faces.js";
 
 /** Options of {@link embedDataset}. */
 export interface EmbedDatasetOptions {

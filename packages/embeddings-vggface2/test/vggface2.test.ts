@@ -3,16 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildVggface2Resnet50,
-  EmbeddingError,
-  expectedWeights,
-  grayFacesView,
-  loadVggface2Embedder,
-  VGGFACE2_MEANS_BGR,
-  vggface2Preprocess,
-  type Embedder,
-} from "../src/index.js";
+import { EmbeddingError, grayFacesView, loadVggface2Embedder, VGGFACE2_MEANS_BGR, type Embedder } from "../src/index.js";
+import { buildVggface2Resnet50, expectedWeights, vggface2Preprocess } from "../src/tfjs.js";
 import { setupBackend } from "./helpers/backend.js";
 import { ferTestSlice } from "./helpers/data.js";
 import { testWeightValue, writeKerasH5, writeLayersFolder } from "./helpers/keras-h5.js";
@@ -82,7 +74,7 @@ describe("loading the Keras HDF5 weights file", () => {
     expect(internal.dim).toBe(2048);
     // re-open the model through a second load to inspect a layer's weights directly
     const model = buildVggface2Resnet50();
-    const { assignWeights, openKerasH5Weights } = await import("../src/index.js");
+    const { assignWeights, openKerasH5Weights } = await import("../src/tfjs.js");
     const h5 = await openKerasH5Weights(h5File);
     try {
       assignWeights(model, h5.lookup, h5File);
@@ -126,7 +118,7 @@ describe("loading the Keras HDF5 weights file", () => {
   });
 
   it("loads a TensorFlow.js layers model folder into the same network", async () => {
-    const { assignWeights, openKerasH5Weights, readLayersModelFolder } = await import("../src/index.js");
+    const { assignWeights, openKerasH5Weights, readLayersModelFolder } = await import("../src/tfjs.js");
     const model = buildVggface2Resnet50();
     const h5 = await openKerasH5Weights(h5File);
     assignWeights(model, h5.lookup, h5File);
@@ -151,7 +143,7 @@ describe("loading the Keras HDF5 weights file", () => {
   });
 
   it("reads a full model.save file (weights under a model_weights group)", async () => {
-    const { openKerasH5Weights } = await import("../src/index.js");
+    const { openKerasH5Weights } = await import("../src/tfjs.js");
     const model = buildVggface2Resnet50();
     const full = path.join(dir, "full.h5");
     await writeKerasH5(full, model, { fullModel: true, onlyLayers: ["conv1/7x7_s2"] });

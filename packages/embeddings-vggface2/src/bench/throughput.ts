@@ -12,7 +12,7 @@ import { loadFolderDataset } from "@fer/preprocess/node";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Embedder } from "../embedder.js";
 import { faceApiModelDir, loadFaceApiResnetEmbedder } from "../faceapi/resnet34.js";
-import { grayFacesView } from "../face-tensor.js";
+import { grayFacesView } from "../gray-faces.js";
 import { FACERES_VARIANTS, humanModelsDir, loadFaceresEmbedder } from "../graph/human-faceres.js";
 import { sharedDir } from "@fer/preprocess/node";
 import { buildVggface2Resnet50 } from "../vggface2/architecture.js";

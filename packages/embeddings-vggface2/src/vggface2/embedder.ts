@@ -6,7 +6,9 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Embedder } from "../embedder.js";
 import { EmbeddingError } from "../errors.js";
 import { facesToTensor } from "../face-tensor.js";
-import { buildVggface2Resnet50, VGGFACE2_DIMS, VGGFACE2_INPUT, VGGFACE2_LAYERS, VGGFACE2_MEANS_BGR, type Vggface2Layer } from "./architecture.js";
+import { buildVggface2Resnet50 } from "./architecture.js";
+import { VGGFACE2_DIMS, VGGFACE2_INPUT, VGGFACE2_LAYERS, VGGFACE2_MEANS_BGR, type Vggface2Layer } from "./layers.js";
+import { vggface2Preprocess } from "./preprocess.js";
 import { assignWeights } from "./assign-weights.js";
 import { openKerasH5Weights } from "./weights-h5.js";
 import { readLayersModelFolder } from "./weights-folder.js";
@@ -21,14 +23,6 @@ export interface Vggface2Options {
   readonly weights: string | undefined;
   /** Layer to read (see {@link VGGFACE2_LAYERS}); default `"avg_pool"` (2048-d, as in the study). */
   readonly layer?: string;
-}
-
-/**
- * keras-vggface's `preprocess_input(x, version=2)` on a float `[N, H, W, 3]` RGB 0..255 tensor: RGB -> BGR, then
- * subtract {@link VGGFACE2_MEANS_BGR}. The caller owns the result.
- */
-export function vggface2Preprocess(rgb: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sub(tf.reverse(rgb, -1), tf.tensor1d([...VGGFACE2_MEANS_BGR])) as tf.Tensor4D);
 }
 
 function checkLayer(layer: string): Vggface2Layer {
