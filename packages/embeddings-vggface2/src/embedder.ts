@@ -8,6 +8,8 @@ import type { Image } from "@fer/preprocess";
 export interface Embedder {
   /** Backbone name, e.g. `"vggface2-resnet50"`. */
   readonly name: string;
+  /** What runs the network: `onnxruntime` for face-api's ResNet-34 on onnxruntime; `tfjs` or absent: tfjs. */
+  readonly engine?: "onnxruntime" | "tfjs";
   /** The layer the embedding is read from, e.g. `"avg_pool"` (one of {@link Embedder.layers}). */
   readonly layer: string;
   /** Every layer this backbone can be read at. */

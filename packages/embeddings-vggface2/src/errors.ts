@@ -13,7 +13,9 @@ export type EmbeddingErrorKind =
   /** An embedding cache folder is corrupt or was written for other data. */
   | "bad-cache"
   /** The embedder was disposed. */
-  | "disposed";
+  | "disposed"
+  /** The backbone cannot run on the engine asked for (only face-api's ResNet-34 runs on onnxruntime). */
+  | "unsupported-engine";
 
 /** The error class of `@fer/embeddings-vggface2`; `kind` says what was wrong, `file` names the file when there is one. */
 export class EmbeddingError extends Error {

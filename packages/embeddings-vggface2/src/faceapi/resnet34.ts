@@ -1,11 +1,13 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Image } from "@fer/preprocess";
+import { createCpuSession, resolveEngine, type InferenceEngine, type OnnxRuntime, type OnnxSession } from "@fer/runtime";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Embedder } from "../embedder.js";
 import { EmbeddingError } from "../errors.js";
 import { facesToTensor } from "../face-tensor.js";
-import { gridAveragePool, parseLayerId } from "../pooling.js";
+import { gridAveragePool, gridAveragePoolNchw, parseLayerId } from "../pooling.js";
+import { faceApiResnetOnnxModel, RESNET_ONNX_INPUT, type ResnetConvArrays } from "./resnet34-onnx.js";
 import { readJsonFile, readManifestWeights, tensorBytes, type ManifestGroup } from "../weights-manifest.js";
 
 /** Side of the face chip the dlib/face-api recognition ResNet expects. */
@@ -118,6 +120,25 @@ export interface FaceApiResnetOptions {
   readonly layer?: string;
   /** Folder holding `face_recognition_model-weights_manifest.json` and its shard; default face-api's own `model/`. */
   readonly modelDir?: string;
+  /**
+   * What runs the network: `auto` (default; the `FER_ENGINE` environment variable replaces it) is onnxruntime when
+   * `onnxruntime-node` is installed, else tfjs; `onnxruntime` throws `EngineError` (`missing`) without it. Both give the
+   * same features (within 1e-4, tested); onnxruntime is several times faster. Faces are resized on tfjs either way.
+   */
+  readonly engine?: InferenceEngine;
+  /** onnxruntime's intra-op threads; default onnxruntime's (one per physical core). Not used on tfjs. */
+  readonly threads?: number;
+}
+
+/** A convolution's tfjs weights as the arrays the ONNX writer takes. */
+function convArrays(p: ConvParams): ResnetConvArrays {
+  return {
+    filterShape: p.filters.shape,
+    filter: p.filters.dataSync() as Float32Array,
+    bias: p.bias.dataSync() as Float32Array,
+    scale: p.scale.dataSync() as Float32Array,
+    shift: p.shift.dataSync() as Float32Array,
+  };
 }
 
 /** Checks a layer id and returns its tap, grid and dimension. */
@@ -136,10 +157,13 @@ function resolveLayer(layer: string): { tap: FaceApiResnetTap; grid: number; dim
  * Loads the face recognition ResNet-34 shipped with `@vladmandic/face-api` (MIT; the dlib `dlib_face_recognition_resnet_model_v1`
  * network, trained by Davis King to tell about 7,500 identities apart with a metric loss) from disk and returns an
  * {@link Embedder} reading it at `layer`. Preprocessing: RGB 150x150, minus {@link FACEAPI_RESNET_MEAN_RGB}, / 255.
+ * The network runs on onnxruntime (an ONNX graph written from the same weights) or on tfjs: see `options.engine`.
+ * @throws {EmbeddingError} for an unknown layer or unreadable weights; `EngineError` of `@fer/runtime` for a bad engine.
  */
 export async function loadFaceApiResnetEmbedder(options: FaceApiResnetOptions = {}): Promise<Embedder> {
   const layer = options.layer ?? "descriptor";
   const main = resolveLayer(layer);
+  const engine = await resolveEngine(options.engine);
   const dir = options.modelDir ?? faceApiModelDir();
   const manifestFile = path.join(dir, "face_recognition_model-weights_manifest.json");
   const manifest = (await readJsonFile(manifestFile)) as ManifestGroup[];
@@ -160,8 +184,41 @@ export async function loadFaceApiResnetEmbedder(options: FaceApiResnetOptions = 
     throw e;
   }
   const bytes = tensorBytes(Object.values(weights));
+  let onnx: { ort: OnnxRuntime; session: OnnxSession } | undefined;
+  if (engine.engine === "onnxruntime") {
+    // onnxruntime holds its own copy of the weights: the tfjs ones are freed once the graph is written.
+    try {
+      const model = faceApiResnetOnnxModel({
+        inputSize: FACEAPI_RESNET_INPUT,
+        meanRgb: FACEAPI_RESNET_MEAN_RGB,
+        stem: convArrays(params.conv32_down!),
+        blocks: BLOCKS.map(([name, down]) => ({
+          name,
+          down,
+          conv1: convArrays(params[`${name}/conv1`]!),
+          conv2: convArrays(params[`${name}/conv2`]!),
+          ...(TAP_AFTER[name] !== undefined ? { tap: TAP_AFTER[name] } : {}),
+        })),
+        fc: fcT.dataSync() as Float32Array,
+      });
+      onnx = { ort: engine.ort, session: await createCpuSession(engine.ort, model, options.threads) };
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+  }
   const mean = tf.tensor1d([...FACEAPI_RESNET_MEAN_RGB]);
   let disposed = false;
+
+  /** The onnxruntime pass: fetches only the taps asked for; block taps come back NCHW and are pooled here. */
+  const runOnnx = async ({ ort, session }: NonNullable<typeof onnx>, input: tf.Tensor4D, wanted: readonly { tap: FaceApiResnetTap; grid: number }[]): Promise<Float32Array[]> => {
+    const data = (await input.data()) as Float32Array;
+    const result = await session.run({ [RESNET_ONNX_INPUT]: new ort.Tensor("float32", data, input.shape) }, [...new Set(wanted.map((w) => w.tap))]);
+    return wanted.map((w) => {
+      const out = result[w.tap]!;
+      const values = out.data as Float32Array;
+      return w.tap === "pool" || w.tap === "descriptor" ? values.slice() : gridAveragePoolNchw(values, out.dims, w.grid);
+    });
+  };
 
   /** One forward pass, stopping after the deepest requested tap; returns one [N, dim] tensor per request. */
   const forward = (input: tf.Tensor4D, wanted: readonly { tap: FaceApiResnetTap; grid: number }[]): tf.Tensor2D[] =>
@@ -197,6 +254,7 @@ export async function loadFaceApiResnetEmbedder(options: FaceApiResnetOptions = 
     const input = facesToTensor(faces, FACEAPI_RESNET_INPUT);
     let outs: tf.Tensor2D[] = [];
     try {
+      if (onnx !== undefined) return await runOnnx(onnx, input, wanted);
       outs = forward(input, wanted);
       return (await Promise.all(outs.map((o) => o.data()))) as Float32Array[];
     } finally {
@@ -208,6 +266,7 @@ export async function loadFaceApiResnetEmbedder(options: FaceApiResnetOptions = 
 
   return {
     name: "faceapi-resnet34",
+    engine: engine.engine,
     layer,
     layers: FACEAPI_RESNET_LAYERS,
     inputSize: FACEAPI_RESNET_INPUT,
@@ -224,7 +283,8 @@ export async function loadFaceApiResnetEmbedder(options: FaceApiResnetOptions = 
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      tf.dispose(Object.values(weights));
+      if (onnx !== undefined) void onnx.session.release();
+      else tf.dispose(Object.values(weights));
       mean.dispose();
     },
   };
