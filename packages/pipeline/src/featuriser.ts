@@ -66,6 +66,8 @@ export function cnnFeaturiser(cnn: FerCnn, layer: FeatureLayer, options: { owns?
 export interface PipelineEmbedder {
   /** Backbone name, e.g. `"faceapi-resnet34"`. */
   readonly name: string;
+  /** What runs the network (`onnxruntime` or `tfjs`); an embedder that does not say is taken to run on tfjs. */
+  readonly engine?: "onnxruntime" | "tfjs";
   /** The layer the embedding is read from. */
   readonly layer: string;
   /** Length of one embedding vector. */
@@ -86,7 +88,7 @@ export function embedderFeaturiser(embedder: PipelineEmbedder, options: { owns?:
   let disposed = false;
   return {
     kind: "embedder",
-    engine: "tfjs",
+    engine: embedder.engine ?? "tfjs",
     name: `embedder ${embedder.name} ${embedder.layer}`,
     dim: embedder.dim,
     classes: EMOTIONS,

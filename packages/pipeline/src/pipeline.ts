@@ -39,9 +39,9 @@ export interface PipelineOptions {
   /**
    * What runs the networks: `onnxruntime` (the optional `onnxruntime-node` package), `tfjs` (the backend
    * `initBackend` of `@fer/runtime` picks), or `auto` (default: onnxruntime when installed, else tfjs; the
-   * `FER_ENGINE` environment variable replaces `auto`). Passed to the detector and the CNN; with `tfjs` the default
-   * detector is the one that runs on tfjs (`ssd-mobilenet-v1`). The accurate preset's embedder runs on tfjs only for
-   * now. `models.engines` says what ran.
+   * `FER_ENGINE` environment variable replaces `auto`). Passed to the detector, the CNN and the accurate preset's
+   * embedder; with `tfjs` the default detector is the one that runs on tfjs (`ssd-mobilenet-v1`). `models.engines`
+   * says what ran.
    */
   readonly engine?: InferenceEngine;
   /**
@@ -210,7 +210,7 @@ async function resolveDetector(options: PipelineOptions): Promise<{ detector: Fa
   }
 }
 
-async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mirrorAverage?: boolean }> {
+async function loadAccurate(options: Pick<PipelineOptions, "engine" | "threads">): Promise<{ featuriser: Featuriser; head: Head; mirrorAverage?: boolean }> {
   const file = accuratePresetFile();
   let config: AccuratePresetConfig;
   try {
@@ -227,6 +227,8 @@ async function loadAccurate(): Promise<{ featuriser: Featuriser; head: Head; mir
   const embedder = await loadEmbedder(config.backbone, {
     ...(config.layer !== undefined ? { layer: config.layer } : {}),
     ...(config.weights !== undefined ? { weights: path.resolve(dir, config.weights) } : {}),
+    ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   const { head, mirrorAverage } = await loadHeadFile(path.resolve(dir, config.head));
   return { featuriser: embedderFeaturiser(embedder, { owns: true }), head, ...(mirrorAverage !== undefined ? { mirrorAverage } : {}) };
@@ -314,7 +316,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
       featuriser = embedderFeaturiser(options.embedder);
       if (head === undefined) throw new PipelineError("bad-option", "an embedder needs a head fitted on its features: pass { embedder, head }");
     } else if (preset === "accurate" && options.cnn === undefined) {
-      const acc = await loadAccurate();
+      const acc = await loadAccurate(options);
       featuriser = acc.featuriser;
       owned.push(featuriser);
       if (head === undefined) {
