@@ -6,6 +6,7 @@ export {
   initBackend,
   type InitBackendOptions,
 } from "./backend/select-backend.js";
+export { ensureBackend } from "./backend/ensure-backend.js";
 export { registerWasmGradientKernels } from "./backend/wasm-gradients.js";
 export { type OnnxAttribute, type OnnxDim, OnnxGraphBuilder } from "./onnx/onnx-model.js";
 export {

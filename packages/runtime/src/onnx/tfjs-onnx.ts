@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../backend/select-backend.js";
+import { ensureBackend } from "../backend/ensure-backend.js";
 import { type OnnxConstant, type OnnxModelGraph, OnnxModelError, type OnnxNode, type OnnxNodeAttribute, readOnnxModel } from "./onnx-reader.js";
 import type { OnnxRuntime, OnnxSession, OnnxTensor } from "./runtime.js";
 
 /**
  * The operators the tfjs interpreter runs (default domain): those of the ONNX graphs fer runs: YuNet (opset 11),
- * UltraFace (opset 9), the CNN graphs `layersModelToOnnx` writes and the SSD graph of `@fer/face-detect` (opset 13).
+ * UltraFace (opset 9), the CNN graphs `layersModelToOnnx` writes and the SSD and Tiny face graphs of
+ * `@fer/face-detect` (opset 13).
  */
 export const TFJS_ONNX_OPS = [
   "Add",
@@ -21,6 +22,7 @@ export const TFJS_ONNX_OPS = [
   "Gather",
   "Gemm",
   "GlobalAveragePool",
+  "LeakyRelu",
   "MaxPool",
   "Mul",
   "Relu",
@@ -106,6 +108,9 @@ function constantTensor(c: OnnxConstant): tf.Tensor {
   );
 }
 
+/** An activation fused into a convolution (tfjs's fused kernels). */
+type Activation = { kind: "relu" | "relu6" } | { kind: "leakyrelu"; alpha: number };
+
 /** A convolution's weights, prepared once: the tfjs filter and bias, with a BatchNormalization folded in. */
 interface PreparedConv {
   /** `[kh, kw, in, out]`; depthwise: `[kh, kw, in, multiplier]`. One per group for a grouped convolution. */
@@ -122,7 +127,7 @@ class TfjsOnnxSession implements OnnxSession {
   private readonly constants = new Map<string, tf.Tensor>();
   private readonly convs = new Map<OnnxNode, PreparedConv>();
   /** Activation fused into a Conv node: the node whose output it now writes. */
-  private readonly activations = new Map<OnnxNode, "relu" | "relu6">();
+  private readonly activations = new Map<OnnxNode, Activation>();
   private readonly nodes: OnnxNode[];
   /** Index of the last node that reads each value (to free it as soon as possible). */
   private readonly lastUse = new Map<string, number>();
@@ -161,7 +166,8 @@ class TfjsOnnxSession implements OnnxSession {
 
   /**
    * Prepares every Conv with constant weights, folds a BatchNormalization (constant statistics) that alone reads a
-   * Conv into its filter and bias, and fuses a Relu or a Clip(0, 6) that alone reads a Conv into the tfjs kernel.
+   * Conv into its filter and bias, and fuses a Relu, LeakyRelu or Clip(0, 6) that alone reads a Conv into the tfjs
+   * kernel.
    */
   private fuse(nodes: OnnxNode[]): OnnxNode[] {
     const outputs = new Set(this.model.outputs.map((o) => o.name));
@@ -182,9 +188,10 @@ class TfjsOnnxSession implements OnnxSession {
         last = bn.outputs[0]!;
       }
       const act = soleReader(last);
-      let activation: "relu" | "relu6" | undefined;
-      if (act?.opType === "Relu") activation = "relu";
-      else if (act?.opType === "Clip" && this.clipBounds(act).join() === "0,6") activation = "relu6";
+      let activation: Activation | undefined;
+      if (act?.opType === "Relu") activation = { kind: "relu" };
+      else if (act?.opType === "LeakyRelu") activation = { kind: "leakyrelu", alpha: floatAttr(act, "alpha", 0.01) };
+      else if (act?.opType === "Clip" && this.clipBounds(act).join() === "0,6") activation = { kind: "relu6" };
       if (act !== undefined && activation !== undefined) {
         removed.add(act);
         this.activations.set(conv, activation);
@@ -313,6 +320,8 @@ class TfjsOnnxSession implements OnnxSession {
         return [this.conv(node, need(x, 0), inputs[1], inputs[2])];
       case "Relu":
         return [{ t: tf.relu(need(x, 0).t), nhwc: x!.nhwc }];
+      case "LeakyRelu":
+        return [{ t: tf.leakyRelu(need(x, 0).t, floatAttr(node, "alpha", 0.01)), nhwc: x!.nhwc }];
       case "Sigmoid":
         return [{ t: tf.sigmoid(need(x, 0).t), nhwc: x!.nhwc }];
       case "Exp":
@@ -341,11 +350,14 @@ class TfjsOnnxSession implements OnnxSession {
         if (intAttr(node, "ceil_mode", 0) !== 0) throw new NodeError("ceil_mode 1 is not supported");
         const pads = intsAttr(node, "pads") ?? [0, 0, 0, 0];
         const autoPad = stringAttr(node, "auto_pad", "NOTSET");
-        if (pads.some((p) => p !== 0) || (autoPad !== "NOTSET" && autoPad !== "VALID")) throw new NodeError("only unpadded pooling is supported");
+        // SAME_UPPER is TensorFlow's 'same' (the odd padding after; padded cells ignored by max, not counted by average).
+        const pad = autoPad === "SAME_UPPER" ? "same" : "valid";
+        if (pads.some((p) => p !== 0) || (autoPad !== "NOTSET" && autoPad !== "VALID" && autoPad !== "SAME_UPPER")) throw new NodeError("only unpadded or SAME_UPPER pooling is supported");
+        if (pad === "same" && node.opType === "AveragePool" && intAttr(node, "count_include_pad", 0) !== 0) throw new NodeError("count_include_pad is not supported");
         const k = intsAttr(node, "kernel_shape") as [number, number];
         const s = (intsAttr(node, "strides") ?? [1, 1]) as [number, number];
         const input = toNhwc(need(x, 0), node.opType);
-        return [channelsLast(node.opType === "MaxPool" ? tf.maxPool(input, k, s, "valid") : tf.avgPool(input, k, s, "valid"))];
+        return [channelsLast(node.opType === "MaxPool" ? tf.maxPool(input, k, s, pad) : tf.avgPool(input, k, s, pad))];
       }
       case "GlobalAveragePool":
         return [channelsLast(tf.mean(toNhwc(need(x, 0), "GlobalAveragePool"), [1, 2], true))];
@@ -484,20 +496,22 @@ class TfjsOnnxSession implements OnnxSession {
       }
     } else throw new NodeError(`auto_pad ${autoPad} is not supported`);
     if (kernel.length !== 2) throw new NodeError("only 2-D convolutions are supported");
-    const activation = this.activations.get(node) ?? "linear";
+    const act = this.activations.get(node);
+    const fused = { bias: prepared.bias, activation: act?.kind ?? "linear", leakyreluAlpha: act?.kind === "leakyrelu" ? act.alpha : undefined } as const;
     let y: tf.Tensor4D;
     if (prepared.depthwise) {
-      y = tf.fused.depthwiseConv2d({ x: input, filter: prepared.filters[0]!, strides, pad, dilations, bias: prepared.bias, activation });
+      y = tf.fused.depthwiseConv2d({ x: input, filter: prepared.filters[0]!, strides, pad, dilations, ...fused });
     } else if (prepared.filters.length === 1) {
-      y = tf.fused.conv2d({ x: input, filter: prepared.filters[0]!, strides, pad, dilations, bias: prepared.bias, activation });
+      y = tf.fused.conv2d({ x: input, filter: prepared.filters[0]!, strides, pad, dilations, ...fused });
     } else {
       // A grouped convolution: one convolution per group of input channels, concatenated.
       const parts = tf.split(input, prepared.filters.length, 3);
       const outs = parts.map((part, i) => tf.conv2d(part as tf.Tensor4D, prepared.filters[i]!, strides, pad, "NHWC", dilations));
       y = tf.concat(outs, 3);
       if (prepared.bias !== undefined) y = tf.add(y, prepared.bias);
-      if (activation === "relu") y = tf.relu(y);
-      else if (activation === "relu6") y = tf.relu6(y);
+      if (act?.kind === "relu") y = tf.relu(y);
+      else if (act?.kind === "relu6") y = tf.relu6(y);
+      else if (act?.kind === "leakyrelu") y = tf.leakyRelu(y, act.alpha);
     }
     if (!this.convs.has(node)) tf.dispose([...prepared.filters, ...(prepared.bias === undefined ? [] : [prepared.bias])]);
     return channelsLast(y);
@@ -540,8 +554,8 @@ class TfjsOnnxTensor implements OnnxTensor {
 
 /**
  * onnxruntime's API (the part fer uses: `InferenceSession.create`, `session.run`, `session.release`, `Tensor`) on
- * TensorFlow.js: `createCpuSession(tfjsOnnxRuntime(), bytes)` runs an ONNX graph with tfjs-core operators on the tfjs
- * backend `initBackend` picks (called on the first `create`). Session options (threads, optimisation level) are
+ * TensorFlow.js: `createCpuSession(tfjsOnnxRuntime(), bytes)` runs an ONNX graph with tfjs-core operators on the
+ * active tfjs backend (`ensureBackend`: the one already set, else `initBackend`'s choice). Session options (threads, optimisation level) are
  * ignored: the backend decides. Each run frees every tensor it made; `release()` frees the weights.
  * `create` rejects with an {@link OnnxModelError}: `unsupported-op` naming the operators it cannot run (see
  * {@link TFJS_ONNX_OPS}) and the model, `bad-model` / `unsupported` for bytes it cannot decode; `run` rejects with
@@ -551,7 +565,7 @@ export function tfjsOnnxRuntime(): OnnxRuntime {
   return {
     InferenceSession: {
       async create(model: Uint8Array): Promise<OnnxSession> {
-        await initBackend();
+        await ensureBackend();
         return new TfjsOnnxSession(readOnnxModel(model));
       },
     },
