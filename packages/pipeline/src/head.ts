@@ -18,9 +18,10 @@ export function cnnOwnHead(cnn: FerCnn): Head {
 /** The feature layer the CNN's own head reads (the input of its last Dense layer). */
 export const CNN_OWN_HEAD_LAYER: FeatureLayer = "dense2";
 
-/** A saved head file, optionally carrying which CNN layer its features came from (`featureLayer`). */
-export interface LoadedHeadFile {
-  readonly head: Head;
+/** What a saved head file says about itself, besides the head: which features it was fitted on, mirror averaging. */
+export interface HeadFileInfo {
+  /** The head's kind, as saved (`knn`, `svm`, `random-forest`, ...). */
+  readonly kind: string;
   /** The CNN layer its features came from, if the file says ("dense1" or "dense2"). */
   readonly featureLayer?: FeatureLayer;
   /** The model that computed the features it was fitted on, if recorded (`fer features` records it). */
@@ -29,30 +30,51 @@ export interface LoadedHeadFile {
   readonly mirrorAverage?: boolean;
 }
 
+/** A saved head file, optionally carrying which CNN layer its features came from (`featureLayer`). */
+export interface LoadedHeadFile extends Omit<HeadFileInfo, "kind"> {
+  readonly head: Head;
+}
+
 /**
- * Reads a head saved with `head.toJSON()` (a JSON file, gzipped if its name ends in `.gz`) and restores it with `@fer/heads`' `headFromJSON`.
- * The file may say which model computed its training features (top-level `featuriser`, with the CNN layer in
- * `featuriser.layer`; older files carry only a top-level `featureLayer`).
- * @throws {PipelineError} `no-model` when the file cannot be read or parsed; `@fer/heads` errors for a bad document.
+ * Reads and parses a head file saved with `head.toJSON()` (a JSON file, gzipped if its name ends in `.gz`).
+ * @throws {PipelineError} `no-model` when the file cannot be read or parsed.
  */
-export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
-  let json: unknown;
+export async function readHeadDocument(file: string): Promise<unknown> {
   try {
     const bytes = await readFile(file);
-    json = JSON.parse((file.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8"));
+    return JSON.parse((file.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8")) as unknown;
   } catch (cause) {
     throw new PipelineError("no-model", `cannot read head file ${file}: ${(cause as Error).message}`, { cause });
   }
-  const head = await headFromJSON(json);
+}
+
+/**
+ * What a parsed head file says about itself (see {@link HeadFileInfo}): the model that computed its training
+ * features (top-level `featuriser`, with the CNN layer in `featuriser.layer`; older files carry only a top-level
+ * `featureLayer`) and whether it averages mirror images.
+ */
+export function headFileInfo(json: unknown): HeadFileInfo {
   const featuriser = savedHeadFeaturiser(json);
   const layer = featuriser?.layer ?? (json as { featureLayer?: unknown }).featureLayer;
   const mirrorAverage = savedHeadMirrorAverage(json);
   return {
-    head,
+    kind: String((json as { kind?: unknown } | null)?.kind),
     ...(mirrorAverage !== undefined ? { mirrorAverage } : {}),
     ...(layer === "dense1" || layer === "dense2" ? { featureLayer: layer } : {}),
     ...(featuriser !== undefined ? { featuriser } : {}),
   };
+}
+
+/**
+ * Reads a head saved with `head.toJSON()` (a JSON file, gzipped if its name ends in `.gz`) and restores it with
+ * `@fer/heads`' `headFromJSON`, with what the file says about it ({@link headFileInfo}).
+ * @throws {PipelineError} `no-model` when the file cannot be read or parsed; `@fer/heads` errors for a bad document.
+ */
+export async function loadHeadFile(file: string): Promise<LoadedHeadFile> {
+  const json = await readHeadDocument(file);
+  const head = await headFromJSON(json);
+  const { kind: _kind, ...info } = headFileInfo(json);
+  return { head, ...info };
 }
 
 /** A featuriser id for people: `cnn F dense1 (model 2026-11-27T05:09:12.128Z)`. */

@@ -1,27 +1,14 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { cnnFeaturiserId, loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
-import { createDetector, FaceDetectError, isDetectorName, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
-import type { Head } from "@fer/heads";
-import { sameFeaturiser, type FeaturiserId } from "@fer/heads/node";
-import { frameFace, mirror, mirrorFaces, MIN_MARGIN, type Box, type Image } from "@fer/preprocess";
+import { loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
+import { createDetector, FaceDetectError, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
+import { headFromJSON, type Head } from "@fer/heads";
+import { frameFace, mirror, mirrorFaces, type Box, type Image } from "@fer/preprocess";
 import type { InferenceEngine } from "@fer/runtime";
 import { annotate as drawAnnotations, saveImageAs, type AnnotateOptions } from "./annotate.js";
-import {
-  accuratePresetFile,
-  DEFAULT_ALIGN,
-  DEFAULT_DETECTOR,
-  FALLBACK_DETECTOR,
-  DEFAULT_MARGINS,
-  findDefaultCnn,
-  defaultFastHeadFile,
-  isPresetName,
-  type AccuratePresetConfig,
-  type PresetName,
-} from "./defaults.js";
+import { resolvePipeline, type PipelineConfig } from "./config.js";
+import type { PresetName } from "./defaults.js";
 import { PipelineError } from "./errors.js";
 import { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
-import { assertHeadFits, cnnOwnHead, CNN_OWN_HEAD_LAYER, describeFeaturiser, loadHeadFile } from "./head.js";
+import { assertHeadFits, cnnOwnHead, readHeadDocument } from "./head.js";
 import { scoreFeatures } from "./scores.js";
 import { checkImage, expandImageInputs, inputLabel, loadInput, mapBounded, UnreadableInput, type BatchInput, type ImageInput } from "./input.js";
 
@@ -102,10 +89,18 @@ export interface ModelsUsed {
   readonly detector: string;
   readonly featuriser: string;
   readonly head: string;
+  /** The CNN layer the head reads (CNN featurisers only). */
+  readonly layer?: FeatureLayer;
+  /** Crop margin (see {@link PipelineOptions.margin}). */
+  readonly margin: number;
+  /** Whether faces with landmarks are turned upright before cropping. */
+  readonly align: boolean;
   /** Whether each face was classified with its mirror image, probabilities averaged. */
   readonly mirrorAverage: boolean;
   /** What ran each network: `onnxruntime` or `tfjs` (the detector's is absent for the Haar cascade). */
   readonly engines: { readonly detector?: "onnxruntime" | "tfjs"; readonly featuriser: "onnxruntime" | "tfjs" };
+  /** The threads option, when given. */
+  readonly threads?: number;
 }
 
 /** The result of analysing one image. */
@@ -141,7 +136,13 @@ export interface FaceScores {
 
 /** A ready pipeline: detector, featuriser and head, loaded once and reused for every image. */
 export interface Pipeline {
+  /** What the pipeline is made of, in plain words and numbers (also on every {@link AnalysisResult}). */
   readonly models: ModelsUsed;
+  /**
+   * The configuration the pipeline was built from ({@link resolvePipelineConfig} of its options), with the detector
+   * that runs (the fallback, if the default could not).
+   */
+  readonly config: PipelineConfig;
   /** Class order of the scores. */
   readonly classes: readonly string[];
   readonly featuriser: Featuriser;
@@ -182,58 +183,6 @@ export interface Pipeline {
   dispose(): void;
 }
 
-/** The detectors whose network runs on either engine (the others run on onnxruntime only, or have no network). */
-const EITHER_ENGINE_DETECTORS: readonly DetectorName[] = ["ssd-mobilenet-v1", "tiny-face"];
-const ONNX_ONLY_DETECTORS: readonly DetectorName[] = ["yunet", "ultraface"];
-
-/** `engine` and `threads` as options of the detector `name`, under the caller's own `detectorOptions`. */
-function detectorOptionsFor(name: DetectorName, options: PipelineOptions): Record<string, unknown> {
-  const engine = EITHER_ENGINE_DETECTORS.includes(name) && options.engine !== undefined ? { engine: options.engine } : {};
-  const threads = name !== "haar" && options.threads !== undefined ? { threads: options.threads } : {};
-  return { ...engine, ...threads, ...options.detectorOptions };
-}
-
-async function resolveDetector(options: PipelineOptions): Promise<{ detector: FaceDetector; owned: boolean }> {
-  // The default detector runs on onnxruntime only: with the tfjs engine the pipeline takes the fallback directly.
-  const d = options.detector ?? (options.engine === "tfjs" ? FALLBACK_DETECTOR : DEFAULT_DETECTOR);
-  if (typeof d !== "string") return { detector: d, owned: false };
-  if (!isDetectorName(d)) throw new PipelineError("bad-option", `unknown detector "${d}"`);
-  if (options.engine === "tfjs" && ONNX_ONLY_DETECTORS.includes(d)) {
-    throw new PipelineError("bad-option", `the ${d} detector runs on onnxruntime only, and engine "tfjs" was asked for`);
-  }
-  try {
-    return { detector: await createDetector(d, detectorOptionsFor(d, options) as never), owned: true };
-  } catch (e) {
-    // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
-    if (options.detector !== undefined || !(e instanceof FaceDetectError) || e.kind !== "engine-unavailable") throw e;
-    return { detector: await createDetector(FALLBACK_DETECTOR, detectorOptionsFor(FALLBACK_DETECTOR, options) as never), owned: true };
-  }
-}
-
-async function loadAccurate(options: Pick<PipelineOptions, "engine" | "threads">): Promise<{ featuriser: Featuriser; head: Head; mirrorAverage?: boolean }> {
-  const file = accuratePresetFile();
-  let config: AccuratePresetConfig;
-  try {
-    config = JSON.parse(await readFile(file, "utf8")) as AccuratePresetConfig;
-  } catch {
-    throw new PipelineError(
-      "preset-unavailable",
-      `the accurate preset (face-api ResNet-34 embeddings + SVM, the study's route 2) is missing from this installation: cannot read ${file}. ` +
-        "Reinstall @fer/pipeline, use the fast preset, or pass { embedder, head } (an Embedder from @fer/embeddings-vggface2 and a head fitted on its features).",
-    );
-  }
-  const dir = path.dirname(file);
-  const { loadEmbedder } = await importEmbeddings();
-  const embedder = await loadEmbedder(config.backbone, {
-    ...(config.layer !== undefined ? { layer: config.layer } : {}),
-    ...(config.weights !== undefined ? { weights: path.resolve(dir, config.weights) } : {}),
-    ...(options.engine !== undefined ? { engine: options.engine } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-  });
-  const { head, mirrorAverage } = await loadHeadFile(path.resolve(dir, config.head));
-  return { featuriser: embedderFeaturiser(embedder, { owns: true }), head, ...(mirrorAverage !== undefined ? { mirrorAverage } : {}) };
-}
-
 /** The npm package of the accurate preset's backbone: an optional peer dependency, loaded only for that preset. */
 export const EMBEDDINGS_PACKAGE = "@fer/embeddings-vggface2";
 
@@ -256,138 +205,108 @@ async function importEmbeddings(): Promise<typeof import("@fer/embeddings-vggfac
   }
 }
 
+/** The parts of a pipeline, built from its configuration; `owned` lists what the pipeline loaded and disposes. */
+interface PipelineParts {
+  readonly config: PipelineConfig;
+  readonly featuriser: Featuriser;
+  readonly head: Head;
+  readonly detector: FaceDetector;
+}
+
+/**
+ * Builds the parts `config` names in one pass (featuriser, head, detector), pushing what it loads onto `owned`.
+ * `headDocuments` are head files already read by the resolver. The returned configuration is `config` with the
+ * fallback detector in place of the default when the default could not run.
+ */
+async function buildParts(config: PipelineConfig, headDocuments: ReadonlyMap<string, unknown>, owned: Array<{ dispose(): void }>): Promise<PipelineParts> {
+  let cnn: FerCnn | undefined;
+  let featuriser: Featuriser;
+  const f = config.featuriser;
+  if (f.kind === "cnn") {
+    if (f.source === "given") cnn = f.cnn;
+    else {
+      cnn = await loadCnn(f.dir, { engine: config.engine, ...(config.threads !== undefined ? { threads: config.threads } : {}) });
+      owned.push(cnn);
+    }
+    featuriser = cnnFeaturiser(cnn, config.layer ?? "dense1", { label: f.label });
+  } else if (f.source === "given") {
+    featuriser = embedderFeaturiser(f.embedder);
+  } else {
+    const { loadEmbedder } = await importEmbeddings();
+    const embedder = await loadEmbedder(f.backbone, {
+      ...(f.layer !== undefined ? { layer: f.layer } : {}),
+      ...(f.weights !== undefined ? { weights: f.weights } : {}),
+      engine: config.engine,
+      ...(config.threads !== undefined ? { threads: config.threads } : {}),
+    });
+    featuriser = embedderFeaturiser(embedder, { owns: true });
+    owned.push(featuriser);
+  }
+
+  let head: Head;
+  const h = config.head;
+  if (h.source === "given") head = h.head;
+  else if (h.source === "file") {
+    head = await headFromJSON(headDocuments.get(h.file) ?? (await readHeadDocument(h.file)));
+    owned.push(head);
+  } else {
+    if (cnn === undefined) throw new PipelineError("bad-option", "the CNN's own classifier needs a CNN featuriser");
+    head = cnnOwnHead(cnn);
+  }
+  assertHeadFits(head, featuriser);
+
+  const d = config.detector;
+  if (d.source === "given") return { config, featuriser, head, detector: d.detector };
+  let detector: FaceDetector;
+  let used = config;
+  try {
+    detector = await createDetector(d.name, d.options as never);
+  } catch (e) {
+    // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
+    if (d.fallback === undefined || !(e instanceof FaceDetectError) || e.kind !== "engine-unavailable") throw e;
+    const { name, options, margin } = d.fallback;
+    detector = await createDetector(name, options as never);
+    used = { ...config, detector: { source: "name", name, options }, margin };
+  }
+  owned.push(detector);
+  return { config: used, featuriser, head, detector };
+}
+
 /**
  * Builds a pipeline: detector + featuriser (a CNN from `@fer/cnn`, or an embedder) + head. With no options it uses
  * the `fast` preset: the CNN `@fer/cnn` ships, the shipped fast head (or the CNN's own classifier while none is
  * shipped), and the YuNet face detector (SSD MobileNet v1 without onnxruntime-node). `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
  * A head file marked `mirrorAverage` (as the shipped fast head is when it was chosen that way) classifies each face
  * together with its mirror image; `{ mirrorAverage }` overrides it.
- * @throws {PipelineError} `no-model`, `head-mismatch`, `preset-unavailable` or `bad-option`.
+ * The options are first resolved into a {@link PipelineConfig} (`resolvePipelineConfig`, which says what each
+ * option decides), then the parts are built from it; `pipeline.config` and `pipeline.models` report it.
+ * @throws {PipelineError} `no-model`, `head-mismatch`, `preset-unavailable`, `missing-package` or `bad-option`.
  */
 export async function createPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
-  const preset = options.preset ?? "fast";
-  if (!isPresetName(preset)) throw new PipelineError("bad-option", `unknown preset "${String(preset)}" (use fast or accurate)`);
-  if (options.margin !== undefined && !(Number.isFinite(options.margin) && options.margin >= MIN_MARGIN && options.margin <= 1)) {
-    throw new PipelineError("bad-option", `margin must be a number in [${MIN_MARGIN}, 1], got ${String(options.margin)}`);
-  }
-  if (options.align !== undefined && typeof options.align !== "boolean") {
-    throw new PipelineError("bad-option", `align must be true or false, got ${String(options.align)}`);
-  }
-  if (options.featureLayer !== undefined && options.featureLayer !== "dense1" && options.featureLayer !== "dense2") {
-    throw new PipelineError("bad-option", `featureLayer must be dense1 or dense2, got ${String(options.featureLayer)}`);
-  }
-  if (options.mirrorAverage !== undefined && typeof options.mirrorAverage !== "boolean") {
-    throw new PipelineError("bad-option", `mirrorAverage must be true or false, got ${String(options.mirrorAverage)}`);
-  }
-  if (options.engine !== undefined && options.engine !== "auto" && options.engine !== "onnxruntime" && options.engine !== "tfjs") {
-    throw new PipelineError("bad-option", `engine must be auto, onnxruntime or tfjs, got ${String(options.engine)}`);
-  }
-  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new PipelineError("bad-option", `threads must be a positive integer, got ${String(options.threads)}`);
-  }
+  const resolved = await resolvePipeline(options);
   // Initialise the one tfjs backend (chosen by @fer/runtime) before any model is created.
   const { initBackend } = await import("@fer/runtime");
-  await initBackend(options.threads !== undefined ? { wasmThreads: options.threads } : {});
+  await initBackend(resolved.config.threads !== undefined ? { wasmThreads: resolved.config.threads } : {});
 
   const owned: Array<{ dispose(): void }> = [];
   try {
-    // The head given as a file is read first: it may say which CNN layer it was fitted on.
-    let head: Head | undefined;
-    let headLabel = "";
-    let headLayer: FeatureLayer | undefined;
-    let headFeaturiser: FeaturiserId | undefined;
-    let headMirrorAverage: boolean | undefined;
-    if (typeof options.head === "string") {
-      const loaded = await loadHeadFile(options.head);
-      head = loaded.head;
-      owned.push(head);
-      headLayer = loaded.featureLayer;
-      headFeaturiser = loaded.featuriser;
-      headMirrorAverage = loaded.mirrorAverage;
-      headLabel = `${head.kind} (${path.basename(options.head)})`;
-    } else if (options.head !== undefined) {
-      head = options.head;
-      headLabel = head.kind;
-    }
-
-    let featuriser: Featuriser;
-    let usedPreset: PresetName | "custom" = options.head !== undefined || options.cnn !== undefined || options.embedder !== undefined ? "custom" : preset;
-    if (options.embedder !== undefined) {
-      featuriser = embedderFeaturiser(options.embedder);
-      if (head === undefined) throw new PipelineError("bad-option", "an embedder needs a head fitted on its features: pass { embedder, head }");
-    } else if (preset === "accurate" && options.cnn === undefined) {
-      const acc = await loadAccurate(options);
-      featuriser = acc.featuriser;
-      owned.push(featuriser);
-      if (head === undefined) {
-        head = acc.head;
-        headMirrorAverage = acc.mirrorAverage;
-        owned.push(head);
-        headLabel = `${head.kind} (accurate preset)`;
-      } else owned.push(acc.head);
-      usedPreset = options.head === undefined ? "accurate" : "custom";
-    } else {
-      let cnn: FerCnn;
-      let label: string;
-      if (options.cnn !== undefined && typeof options.cnn !== "string") {
-        cnn = options.cnn;
-        label = "given model";
-      } else {
-        const found = options.cnn !== undefined ? { dir: options.cnn } : await findDefaultCnn();
-        const dir = found.dir;
-        if (dir === undefined) {
-          throw new PipelineError(
-            "no-model",
-            `no CNN given and no shipped one found (${found.reason ?? "none"}): pass { cnn: <model folder written by \`fer train\`> } or set FER_CNN_DIR`,
-          );
-        }
-        cnn = await loadCnn(dir, {
-          ...(options.engine !== undefined ? { engine: options.engine } : {}),
-          ...(options.threads !== undefined ? { threads: options.threads } : {}),
-        });
-        owned.push(cnn);
-        label = path.basename(dir) === "best" ? path.basename(path.dirname(dir)) : path.basename(dir);
-      }
-      if (head === undefined) {
-        const fastHead = options.cnn === undefined ? defaultFastHeadFile() : undefined;
-        const loaded = fastHead !== undefined ? await loadHeadFile(fastHead) : undefined;
-        // The shipped fast head belongs to the shipped CNN; with another CNN (FER_CNN_DIR) it would classify noise.
-        const fits = loaded !== undefined && sameFeaturiser(loaded.featuriser, cnnFeaturiserId(cnn.card, loaded.featureLayer ?? "dense1"));
-        if (loaded !== undefined && fits) {
-          head = loaded.head;
-          owned.push(head);
-          headLayer = loaded.featureLayer;
-          headMirrorAverage = loaded.mirrorAverage;
-          headLabel = `${head.kind} (fast preset)`;
-        } else {
-          loaded?.head.dispose();
-          head = cnnOwnHead(cnn);
-          headLayer = CNN_OWN_HEAD_LAYER;
-          headLabel = `cnn-output (the CNN's own classifier${loaded !== undefined ? "; the shipped fast head was fitted on another CNN" : ""})`;
-        }
-      }
-      const layer = options.featureLayer ?? headLayer ?? "dense1";
-      if (headFeaturiser !== undefined && !sameFeaturiser(headFeaturiser, cnnFeaturiserId(cnn.card, layer))) {
-        throw new PipelineError(
-          "head-mismatch",
-          `the head ${headLabel} was fitted on features of ${describeFeaturiser(headFeaturiser)}, but this pipeline reads ` +
-            `${describeFeaturiser(cnnFeaturiserId(cnn.card, layer))}: fit the head on this CNN's features (fer features, then fer fit-head)`,
-        );
-      }
-      featuriser = cnnFeaturiser(cnn, layer, { label });
-    }
-    assertHeadFits(head, featuriser);
-
-    const { detector, owned: ownsDetector } = await resolveDetector(options);
-    if (ownsDetector) owned.push(detector);
-    const margin = options.margin ?? DEFAULT_MARGINS[detector.name] ?? 0;
-    const align = options.align ?? DEFAULT_ALIGN;
-    const minFaceSize = options.minFaceSize ?? 0;
+    const { config, featuriser, head, detector } = await buildParts(resolved.config, resolved.headDocuments, owned);
+    const { margin, align, minFaceSize, mirrorAverage } = config;
     const classes = featuriser.classes;
     const headClassIndex = head.classes.map((c) => classes.indexOf(c));
-    const mirrorAverage = options.mirrorAverage ?? headMirrorAverage ?? false;
     const engines = { ...(detector.engine === undefined ? {} : { detector: detector.engine }), featuriser: featuriser.engine };
-    const models: ModelsUsed = { preset: usedPreset, detector: detector.name, featuriser: featuriser.name, head: headLabel, mirrorAverage, engines };
+    const models: ModelsUsed = {
+      preset: config.preset,
+      detector: detector.name,
+      featuriser: featuriser.name,
+      head: config.head.label,
+      ...(config.layer !== undefined && featuriser.kind === "cnn" ? { layer: config.layer } : {}),
+      margin,
+      align,
+      mirrorAverage,
+      engines,
+      ...(config.threads !== undefined ? { threads: config.threads } : {}),
+    };
     const theHead = head;
     let disposed = false;
 
@@ -435,6 +354,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
 
     return {
       models,
+      config,
       classes,
       featuriser,
       head: theHead,

@@ -90,6 +90,9 @@ function webPipelineOf(
     detector: detector.name,
     featuriser: `cnn ${cnn.info.architecture} ${layer}`,
     head: head.kind,
+    layer,
+    margin,
+    align,
     mirrorAverage,
     engines: { detector: "onnxruntime", featuriser: "onnxruntime" },
   };
