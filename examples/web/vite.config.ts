@@ -5,7 +5,8 @@ import { defaultClientConditions, defineConfig, type Plugin } from "vite";
 
 // onnxruntime-web's WebAssembly glue and binary, served by the app at ort/ (configureWebEngine's wasmPaths), never
 // from a CDN. Bundling the glue into the app's chunk breaks its threads (its workers would start the app's chunk).
-const ORT_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
+// The asyncify pair is what onnxruntime-web's WebGPU build loads (?engine=webgpu, opt-in): fetched only then.
+const ORT_FILES = ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm"];
 const ortDist = path.join(realpathSync(fileURLToPath(new URL("node_modules/onnxruntime-web", import.meta.url))), "dist");
 
 function ortFiles(): Plugin {
@@ -25,7 +26,7 @@ function ortFiles(): Plugin {
   };
 }
 
-// Cross-origin isolation, so that onnxruntime-web may use threads (?threads=2).
+// Cross-origin isolation, so that onnxruntime-web may use threads (?threads=N; the page's default, see src/main.ts).
 const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
 
 export default defineConfig({
