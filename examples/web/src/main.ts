@@ -1,6 +1,6 @@
 // The example page: fer's fast pipeline (@fer/pipeline/web) on an image file or the webcam. Everything runs in the
 // page on onnxruntime-web (wasm); the models are the packages' own files, served by this app.
-import { createWebPipeline, decodeBlob, drawAnalysis, type AnalysisResult } from "@fer/pipeline/web";
+import { createWebPipeline, decodeBitmap, drawAnalysis, type AnalysisResult } from "@fer/pipeline/web";
 
 const status = document.querySelector<HTMLSpanElement>("#status")!;
 const fileInput = document.querySelector<HTMLInputElement>("#file")!;
@@ -12,7 +12,12 @@ const params = new URLSearchParams(location.search);
 const t0 = performance.now();
 const ready = createWebPipeline({
   // onnxruntime-web's glue and wasm, copied into the build by vite.config.ts (never a CDN).
-  engine: { wasmPaths: new URL("ort/", document.baseURI).href, threads: Number(params.get("threads") ?? 1) },
+  engine: {
+    wasmPaths: new URL("ort/", document.baseURI).href,
+    threads: Number(params.get("threads") ?? 1),
+    // ?engine=webgpu: onnxruntime-web's WebGPU build (opt-in; falls back to wasm for what WebGPU cannot run).
+    ...(params.get("engine") === "webgpu" ? { executionProviders: ["webgpu", "wasm"] as const } : {}),
+  },
   ...(params.get("mirror") === "off" ? { mirrorAverage: false } : {}),
 });
 
@@ -20,12 +25,15 @@ function summary(result: AnalysisResult, ms: number): string {
   return `${result.faces.length} face${result.faces.length === 1 ? "" : "s"}: ${ms.toFixed(0)} ms per ${webcamOn ? "frame" : "photo"}`;
 }
 
-/** Decodes an image file, analyses it, draws it with its boxes; resolves to the result and the analysis time. */
+/**
+ * Decodes an image file, analyses it, draws it with its boxes; resolves to the result and the analysis time, which
+ * counts reading the decoded bitmap's pixels (as face-api's time counts reading its canvas) but not the decoding.
+ */
 async function analyzeBlob(blob: Blob, file: string): Promise<{ result: AnalysisResult; ms: number }> {
   const pipeline = await ready;
-  const { image, bitmap } = await decodeBlob(blob);
+  const bitmap = await decodeBitmap(blob);
   const start = performance.now();
-  const result = await pipeline.analyze(image, file);
+  const result = await pipeline.analyze(bitmap, file);
   const ms = performance.now() - start;
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;

@@ -13,7 +13,7 @@ import { DEFAULT_ALIGN, DEFAULT_MARGINS } from "../framing.js";
 import { scoreFeatures } from "../scores.js";
 
 export type { AnalysisResult, FaceResult, ModelsUsed } from "../pipeline.js";
-export { decodeBlob, imageFromSource, type WebImageSource } from "@fer/preprocess/web";
+export { decodeBitmap, decodeBlob, imageFromSource, type WebImageSource } from "@fer/preprocess/web";
 
 /** Options of {@link createWebPipeline}. */
 export interface WebPipelineOptions {
