@@ -49,6 +49,7 @@ const VARIANTS: Variant[] = [
   { label: "tiny-face", name: "tiny-face", options: { engine: "tfjs" } },
   { label: "tiny-face", name: "tiny-face", options: { engine: "onnxruntime" } },
   { label: "yunet", name: "yunet", options: {}, sweep: SWEEP },
+  { label: "yunet", name: "yunet", options: { engine: "tfjs" } },
   { label: "yunet 2 threads", name: "yunet", options: { threads: 2 } },
   { label: "yunet no close-up pass", name: "yunet", options: { closeUpSize: 0 }, sweep: SWEEP },
   { label: "yunet before 2026-12-07 evening (close-up minScore 0.55, no retry or turned passes)", name: "yunet", options: { closeUpMinScore: 0.55, retrySizes: [], rotations: [] }, sweep: SWEEP },
@@ -61,6 +62,7 @@ const VARIANTS: Variant[] = [
   { label: "yunet_s inputSize 800", name: "yunet", options: { model: "yunet/yunet_s_dynamic.onnx", inputSize: 800 }, sweep: SWEEP, shared: true },
   { label: "yunet_s inputSize 800 2 threads", name: "yunet", options: { model: "yunet/yunet_s_dynamic.onnx", inputSize: 800, threads: 2 }, shared: true },
   { label: "ultraface RFB-320", name: "ultraface", options: { variant: "RFB-320" }, sweep: SWEEP },
+  { label: "ultraface RFB-320", name: "ultraface", options: { variant: "RFB-320", engine: "tfjs" } },
   { label: "ultraface RFB-640", name: "ultraface", options: { variant: "RFB-640", modelDir: "ultraface" }, sweep: SWEEP, shared: true },
   { label: "ultraface slim-320", name: "ultraface", options: { variant: "slim-320", modelDir: "ultraface" }, sweep: SWEEP, shared: true },
 ];

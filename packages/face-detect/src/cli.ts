@@ -18,9 +18,8 @@ Measures face detectors on a WIDER FACE style folder: recall and precision at Io
   --limit N       only the first N images
   --json          one JSON object per detector and line:
                   {detector, images, faces, recall40, precision40, recallAll, falsePerImage, msPerImage, engine?}
-The face-api detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
-one), else on the tfjs backend from @fer/runtime (FER_TF_BACKEND=wasm|cpu forces one); yunet and ultraface run
-on onnxruntime only.`;
+The network detectors run on onnxruntime when onnxruntime-node is installed (FER_ENGINE=tfjs|onnxruntime forces
+one), else on the tfjs backend from @fer/runtime (FER_TF_BACKEND=wasm|cpu forces one).`;
 
 const DETECT_USAGE = `usage: detect IMAGE... [--detector NAME]
 

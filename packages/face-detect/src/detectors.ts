@@ -18,7 +18,7 @@ export interface DetectorOptionsByName {
 /** What {@link listDetectors} says about one detector. */
 export interface DetectorInfo {
   readonly name: DetectorName;
-  /** `cascade` (OpenCV.js, no tfjs) or `dnn` (a network: tfjs-core or onnxruntime; `yunet` and `ultraface` need onnxruntime-node). */
+  /** `cascade` (OpenCV.js, no tfjs) or `dnn` (a network, as an ONNX graph on onnxruntime or on tfjs-core). */
   readonly kind: "cascade" | "dnn";
   readonly description: string;
   /** Where the model comes from and under which licence. */
@@ -36,24 +36,24 @@ const DETECTORS: readonly DetectorInfo[] = [
     name: "ssd-mobilenet-v1",
     kind: "dnn",
     description: "SSD MobileNet v1 trained on WIDER FACE; input 512 px on its longer side by default",
-    model: "ssd_mobilenetv1_model from the @vladmandic/face-api npm package (MIT)",
+    model: "ssd_mobilenetv1_model of face-api.js, shipped in this package (MIT, models/ssd_mobilenetv1/LICENSE)",
   },
   {
     name: "tiny-face",
     kind: "dnn",
     description: "face-api's Tiny face detector (Tiny-YOLOv2, separable convolutions); input 416 px on its longer side by default",
-    model: "tiny_face_detector_model from the @vladmandic/face-api npm package (MIT)",
+    model: "tiny_face_detector_model from the @vladmandic/face-api npm package (MIT), an optional peer dependency",
   },
   {
     name: "yunet",
     kind: "dnn",
-    description: "YuNet (libfacedetection): boxes and 5 landmarks; 512 px pass plus a padded 160 px pass for close-ups; needs onnxruntime-node",
+    description: "YuNet (libfacedetection): boxes and 5 landmarks; 512 px pass plus a padded 160 px pass for close-ups",
     model: "yunet_n_dynamic.onnx from libfacedetection.train, shipped in this package (Apache-2.0, models/yunet/LICENSE)",
   },
   {
     name: "ultraface",
     kind: "dnn",
-    description: "Ultra-Light-Fast-Generic-Face-Detector-1MB (RFB-320 by default): boxes only, fixed 320x240 input; needs onnxruntime-node",
+    description: "Ultra-Light-Fast-Generic-Face-Detector-1MB (RFB-320 by default): boxes only, fixed 320x240 input",
     model: "version-RFB-320.onnx from Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB, shipped in this package (MIT, models/ultraface/LICENSE)",
   },
 ];
@@ -69,9 +69,11 @@ export function isDetectorName(name: string): name is DetectorName {
 }
 
 /**
- * Creates a detector by name. Every detector loads its model from disk (no network).
- * The DNN detectors run on the active tfjs-core backend: initialise it first (`initBackend()` from `@fer/runtime`).
- * @throws {FaceDetectError} `unknown-detector`, `bad-option` or `model-load`.
+ * Creates a detector by name. Every detector loads its model from disk (no network). The DNN detectors run their
+ * network on onnxruntime when `onnxruntime-node` is installed, else on tfjs (the backend already set, else the one
+ * `initBackend()` of `@fer/runtime` picks); their `engine` option chooses.
+ * @throws {FaceDetectError} `unknown-detector`, `bad-option`, `model-load`, `engine-unavailable` or
+ * `missing-package` (`haar` without `@techstark/opencv-js`, `tiny-face` without `@vladmandic/face-api`).
  */
 export async function createDetector<N extends DetectorName>(
   name: N,

@@ -8,11 +8,11 @@ export type FaceDetectErrorKind =
   | "unknown-detector"
   /** A model or cascade file could not be read or parsed. */
   | "model-load"
-  /** The detector runs only on onnxruntime (`yunet`, `ultraface`) and `onnxruntime-node` is not installed. */
+  /** Engine `onnxruntime` was asked for and `onnxruntime-node` is not installed (or cannot load). */
   | "engine-unavailable"
   /**
-   * An optional package the detector needs is not installed (`haar` needs `@techstark/opencv-js`); the message names
-   * it and how to install it.
+   * An optional package the detector needs is not installed (`haar` needs `@techstark/opencv-js`, `tiny-face` the
+   * weights in `@vladmandic/face-api`); the message names it and how to install it.
    */
   | "missing-package"
   /** The detector was used after `dispose()`. */

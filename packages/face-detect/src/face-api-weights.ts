@@ -5,13 +5,22 @@ import { readJsonFile } from "@fer/runtime";
 import { readManifestWeights, type ManifestGroup } from "@fer/runtime/tfjs";
 import { FaceDetectError } from "./errors.js";
 
-/** The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT). */
-export function faceApiModelDir(): string {
+/**
+ * The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT), an optional peer dependency that
+ * only `tiny-face` needs (its weights).
+ * @param detector the detector that asks, named in the error.
+ * @throws {FaceDetectError} `missing-package` naming the package and how to install it when it is not installed.
+ */
+export function faceApiModelDir(detector: string): string {
   const require = createRequire(import.meta.url);
   try {
     return path.join(path.dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
   } catch (cause) {
-    throw new FaceDetectError("model-load", "package @vladmandic/face-api is not installed", { cause });
+    throw new FaceDetectError(
+      "missing-package",
+      `the ${detector} detector reads its weights from the optional package @vladmandic/face-api, which is not installed (npm i @vladmandic/face-api@1.7.15), or pass modelDir`,
+      { cause },
+    );
   }
 }
 

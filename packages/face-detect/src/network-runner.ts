@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createCpuSession, type OnnxGraphBuilder, type OnnxRuntime, type ResolvedEngine } from "@fer/runtime";
+import { tfjsOnnxRuntime } from "@fer/runtime/tfjs";
 import type { NetworkRunner } from "./runner.js";
 
 export type { NetworkRunner } from "./runner.js";
 
 /** Options of an onnxruntime runner. */
 export interface OnnxRunnerOptions {
-  /** Intra-op threads; default: onnxruntime's (one per physical core). */
+  /** onnxruntime's intra-op threads; default: onnxruntime's (one per physical core). Ignored on tfjs. */
   threads?: number;
   /**
    * The graph's image input: its name and layout. Default: the `image` input `[1, height, width, 3]` of the graphs
@@ -39,7 +40,10 @@ export function addTfConv(
   const depthwise = options.depthwise ?? false;
   const id = g.uniqueName("conv");
   // ONNX filters are [out, in / group, kh, kw]; a depthwise filter [kh, kw, in, 1] becomes [in, 1, kh, kw].
-  const data = tf.tidy(() => tf.transpose(filter, depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]).dataSync() as Float32Array);
+  // Read outside tf.tidy: tidy walks its result, and a Float32Array is walked element by element.
+  const transposed = tf.transpose(filter, depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]);
+  const data = transposed.dataSync() as Float32Array;
+  transposed.dispose();
   const inputs = [x, g.addFloatInitializer(`${id}_w`, depthwise ? [inC, 1, kh, kw] : [outC, inC, kh, kw], data)];
   if (bias !== undefined) inputs.push(g.addFloatInitializer(`${id}_b`, [bias.shape[0]], bias.dataSync() as Float32Array));
   const stride = options.stride ?? 1;
@@ -51,7 +55,7 @@ export function addTfConv(
   });
 }
 
-/** An onnxruntime CPU session on `model`, fed the image input and read at `outputs`. */
+/** A session on `model` (onnxruntime's, or the tfjs interpreter's), fed the image input and read at `outputs`. */
 export async function createOnnxRunner(ort: OnnxRuntime, model: Uint8Array, outputs: readonly string[], options: OnnxRunnerOptions = {}): Promise<NetworkRunner> {
   const session = await createCpuSession(ort, model, options.threads);
   const { name, layout } = options.input ?? { name: IMAGE_INPUT, layout: "nhwc" };
@@ -70,37 +74,7 @@ export async function createOnnxRunner(ort: OnnxRuntime, model: Uint8Array, outp
   };
 }
 
-/** A runner over a tfjs forward pass on the active backend; every tensor of a call is freed before it returns. */
-export function tfjsRunner(forward: (x: tf.Tensor4D) => tf.Tensor | tf.Tensor[]): NetworkRunner {
-  return {
-    async run(input, height, width) {
-      const out = tf.tidy(() => forward(tf.tensor4d(input, [1, height, width, 3], "float32")));
-      const outputs = Array.isArray(out) ? out : [out];
-      try {
-        return (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
-      } finally {
-        tf.dispose(outputs);
-      }
-    },
-    dispose() {},
-  };
-}
-
-/**
- * The runner for a resolved engine. On onnxruntime: a session on the graph `network.onnx()` writes, read at
- * `network.outputs`; onnxruntime holds its own copy of the weights, so the tfjs `weights` are freed and none are kept.
- * On tfjs: `network.tfjs`, which reads `weights`; they are kept, for the detector to free on dispose.
- */
-export async function createNetworkRunner(
-  engine: ResolvedEngine,
-  weights: tf.Tensor[],
-  network: { onnx: () => Uint8Array; outputs: readonly string[]; tfjs: (x: tf.Tensor4D) => tf.Tensor | tf.Tensor[] },
-  options: OnnxRunnerOptions = {},
-): Promise<{ runner: NetworkRunner; kept: tf.Tensor[] }> {
-  if (engine.engine === "tfjs") return { runner: tfjsRunner(network.tfjs), kept: weights };
-  try {
-    return { runner: await createOnnxRunner(engine.ort, network.onnx(), network.outputs, options), kept: [] };
-  } finally {
-    tf.dispose(weights);
-  }
+/** The onnxruntime-shaped module that runs a resolved engine: onnxruntime-node, or the tfjs interpreter of `@fer/runtime/tfjs`. */
+export function engineRuntime(engine: ResolvedEngine): OnnxRuntime {
+  return engine.engine === "onnxruntime" ? engine.ort : tfjsOnnxRuntime();
 }

@@ -1,13 +1,15 @@
+import { fileURLToPath } from "node:url";
 import type { Image } from "@fer/preprocess";
+import { ensureBackend } from "@fer/runtime";
 import * as tf from "@tensorflow/tfjs-core";
 import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
-import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
+import { loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
-import { createNetworkRunner, type NetworkRunner } from "./network-runner.js";
-import { SSD_STRIDE2, ssdOnnxModel, type ConvWeights, type SsdWeights } from "./ssd-onnx.js";
+import { createOnnxRunner, engineRuntime, type NetworkRunner } from "./network-runner.js";
+import { ssdOnnxModel, type ConvWeights, type SsdWeights } from "./ssd-onnx.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** Options of the SSD MobileNet v1 face detector. */
@@ -28,12 +30,12 @@ export interface SsdMobilenetOptions extends Omit<CommonDetectorOptions, "maxSid
    * padded, up to a multiple of 32, so a 1024x676 photo runs at 512x352 (a third less work) with the same boxes.
    */
   padToSquare?: boolean;
-  /** Folder with `ssd_mobilenetv1_model-weights_manifest.json` and its shard; default: the one in `@vladmandic/face-api`. */
+  /** Folder with `ssd_mobilenetv1_model-weights_manifest.json` and its shard; default: this package's {@link DEFAULT_SSD_MODEL_DIR}. */
   modelDir?: string;
   /**
-   * What runs the network: `onnxruntime` (the optional `onnxruntime-node` package; about 4x faster on a CPU),
-   * `tfjs` (the active tfjs-core backend), or `auto` (the default: onnxruntime when installed, else tfjs; the
-   * `FER_ENGINE` environment variable can name one). Both give the same boxes.
+   * What runs the network (the same ONNX graph on either): `onnxruntime` (the optional `onnxruntime-node` package;
+   * about 4x faster on a CPU), `tfjs` (the tfjs-core backend, through `@fer/runtime/tfjs`), or `auto` (the default:
+   * onnxruntime when installed, else tfjs; the `FER_ENGINE` environment variable can name one). Both give the same boxes.
    */
   engine?: DetectorEngine;
   /** onnxruntime only: intra-op threads. Default: onnxruntime's (one per physical core). */
@@ -41,6 +43,9 @@ export interface SsdMobilenetOptions extends Omit<CommonDetectorOptions, "maxSid
 }
 
 const MODEL = "ssd_mobilenetv1_model";
+
+/** The SSD weights shipped in this package (face-api.js's, MIT; copied from `@vladmandic/face-api` 1.7.15). */
+export const DEFAULT_SSD_MODEL_DIR = fileURLToPath(new URL("../models/ssd_mobilenetv1/", import.meta.url));
 /** At most this many anchor layouts (one per input shape) are kept. */
 const ANCHOR_CACHE_SIZE = 16;
 /** The side the network was trained at. */
@@ -161,41 +166,6 @@ function buildParams(w: tf.NamedTensorMap): SsdParams {
   return { conv0: pointwise("MobilenetV1/Conv2d_0_pointwise"), pairs, extra, heads, anchorShapes };
 }
 
-function conv(x: tf.Tensor4D, c: Conv, stride: number, activation: "relu6" | "linear"): tf.Tensor4D {
-  return tf.fused.conv2d({ x, filter: c.filter, strides: stride, pad: "same", bias: c.bias, activation });
-}
-
-/** Runs the network: returns box encodings `[anchors, 4]` and class logits `[anchors, 3]`. */
-function forward(p: SsdWeights, x: tf.Tensor4D): [tf.Tensor2D, tf.Tensor2D] {
-  return tf.tidy(() => {
-    let out = conv(x, p.conv0, 2, "relu6");
-    let conv11 = out;
-    p.pairs.forEach((pair, idx) => {
-      const layer = idx + 1;
-      out = tf.fused.depthwiseConv2d({
-        x: out,
-        filter: pair.depthwise.filter,
-        strides: SSD_STRIDE2.has(layer) ? 2 : 1,
-        pad: "same",
-        bias: pair.depthwise.bias,
-        activation: "relu6",
-      });
-      out = conv(out, pair.pointwise, 1, "relu6");
-      if (layer === 11) conv11 = out;
-    });
-    const extra: tf.Tensor4D[] = [];
-    let h = out;
-    p.extra.forEach((c, i) => {
-      h = conv(h, c, i % 2 === 1 ? 2 : 1, "relu6");
-      extra.push(h);
-    });
-    const features = [conv11, out, extra[1]!, extra[3]!, extra[5]!, extra[7]!];
-    const boxes = features.map((f, i) => tf.reshape(conv(f, p.heads[i]!.box, 1, "linear"), [-1, 4]));
-    const classes = features.map((f, i) => tf.reshape(conv(f, p.heads[i]!.cls, 1, "linear"), [-1, 3]));
-    return [tf.concat(boxes, 0) as tf.Tensor2D, tf.concat(classes, 0) as tf.Tensor2D];
-  });
-}
-
 /**
  * Decodes SSD box encodings (TF Object Detection API: ty, tx, th, tw with scales 10, 10, 5, 5) for the anchors whose
  * face probability is at least `minScore`. `spanY` and `spanX` are the network input's height and width in original
@@ -243,8 +213,6 @@ class SsdMobilenetDetector implements FaceDetector {
 
   constructor(
     private readonly anchorShapes: SsdParams["anchorShapes"],
-    /** Weight tensors the runner reads (tfjs engine); none for onnxruntime, which holds its own copy. */
-    private readonly owned: tf.Tensor[],
     private readonly runner: NetworkRunner,
     /** Which engine runs the network. */
     readonly engine: "onnxruntime" | "tfjs",
@@ -283,16 +251,36 @@ class SsdMobilenetDetector implements FaceDetector {
     if (this.disposed) return;
     this.disposed = true;
     this.runner.dispose();
-    tf.dispose(this.owned);
   }
 }
 
 /**
- * Creates the SSD MobileNet v1 face detector. Weights come from the `@vladmandic/face-api` npm package (MIT; trained
- * on WIDER FACE by face-api.js), read from disk with no network. The photo is fitted into a network input whose longer
- * side is 512 (`inputSize`) and whose shorter side is padded to a multiple of 32 (or to a square: `padToSquare`).
- * The network runs on onnxruntime when `onnxruntime-node` is installed, else on the active tfjs-core backend (set it
- * up first, e.g. with `initBackend()` from `@fer/runtime`); see `engine`.
+ * The SSD as an ONNX graph (outputs `boxes` and `classes`, see `ssdOnnxModel`) written from the weights in `dir`, and
+ * its anchor shapes. Reads the weights as tfjs tensors (on the active backend, else `initBackend()`'s) and frees them.
+ * @throws {FaceDetectError} `model-load` if the weights cannot be read or are not the SSD's.
+ */
+export async function readSsdGraph(dir: string): Promise<{ onnx: Uint8Array; anchorShapes: SsdParams["anchorShapes"] }> {
+  await ensureBackend();
+  const weights = await loadWeightsFromDisk(dir, MODEL);
+  try {
+    const params = buildParams(weights);
+    try {
+      return { onnx: ssdOnnxModel(params), anchorShapes: params.anchorShapes };
+    } finally {
+      // The depthwise layers with their batch norm folded in are new tensors; the rest are the weights'.
+      tf.dispose(params.pairs.flatMap((pr) => [pr.depthwise.filter, pr.depthwise.bias]));
+    }
+  } finally {
+    tf.dispose(weights);
+  }
+}
+
+/**
+ * Creates the SSD MobileNet v1 face detector. Weights are face-api.js's (MIT; trained on WIDER FACE), shipped in this
+ * package (`models/ssd_mobilenetv1/`), read from disk with no network. The photo is fitted into a network input whose
+ * longer side is 512 (`inputSize`) and whose shorter side is padded to a multiple of 32 (or to a square:
+ * `padToSquare`). The network, written as an ONNX graph, runs on onnxruntime when `onnxruntime-node` is installed,
+ * else on tfjs (the backend `initBackend()` of `@fer/runtime` picks); see `engine`.
  * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
  */
 export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = {}): Promise<FaceDetector> {
@@ -308,29 +296,9 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   checkNumberOption("maxSize", options.maxSize, 0);
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
-  await tf.ready();
-  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
-  let params: SsdParams;
-  try {
-    params = buildParams(weights);
-  } catch (e) {
-    tf.dispose(weights);
-    throw e;
-  }
-  const folded = params.pairs.flatMap((pr) => [pr.depthwise.filter, pr.depthwise.bias]);
-  const used = new Set<tf.Tensor>(folded);
-  for (const c of [params.conv0, ...params.pairs.map((pr) => pr.pointwise), ...params.extra]) {
-    used.add(c.filter).add(c.bias);
-  }
-  for (const h of params.heads) used.add(h.box.filter).add(h.box.bias).add(h.cls.filter).add(h.cls.bias);
-  tf.dispose(Object.values(weights).filter((t) => !used.has(t)));
-  const { runner, kept } = await createNetworkRunner(
-    engine,
-    [...used],
-    { onnx: () => ssdOnnxModel(params), outputs: ["boxes", "classes"], tfjs: (x) => forward(params, x) },
-    { threads: options.threads },
-  );
-  return new SsdMobilenetDetector(params.anchorShapes, kept, runner, engine.engine, {
+  const graph = await readSsdGraph(options.modelDir ?? DEFAULT_SSD_MODEL_DIR);
+  const runner = await createOnnxRunner(engineRuntime(engine), graph.onnx, ["boxes", "classes"], { threads: options.threads });
+  return new SsdMobilenetDetector(graph.anchorShapes, runner, engine.engine, {
     minScore: options.minScore ?? 0.5,
     iouThreshold: options.iouThreshold ?? 0.5,
     maxResults: options.maxResults ?? 100,

@@ -5,8 +5,8 @@ import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
 import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
-import { OnnxGraphBuilder } from "@fer/runtime";
-import { addImageInput, addTfConv, createNetworkRunner, type NetworkRunner } from "./network-runner.js";
+import { ensureBackend, OnnxGraphBuilder } from "@fer/runtime";
+import { addImageInput, addTfConv, createOnnxRunner, engineRuntime, type NetworkRunner } from "./network-runner.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
@@ -25,7 +25,10 @@ export interface TinyFaceOptions extends Omit<CommonDetectorOptions, "maxSide"> 
   iouThreshold?: number;
   /** At most this many faces per image. Default 100. */
   maxResults?: number;
-  /** Folder with `tiny_face_detector_model-weights_manifest.json` and its shard; default: the one in `@vladmandic/face-api`. */
+  /**
+   * Folder with `tiny_face_detector_model-weights_manifest.json` and its shard; default: the one in
+   * `@vladmandic/face-api` (an optional peer dependency: install it, or pass this folder).
+   */
   modelDir?: string;
   /** What runs the network: `auto` (default: onnxruntime when installed, else tfjs), `onnxruntime` or `tfjs`; as for `ssd-mobilenet-v1`. */
   engine?: DetectorEngine;
@@ -70,25 +73,7 @@ function buildParams(w: tf.NamedTensorMap): TinyParams {
   };
 }
 
-/** Runs the network: `[1, n, n, 25]` = per cell, 5 anchors x (x, y, w, h, objectness). */
-function forward(p: TinyParams, x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    let out = tf.fused.conv2d({
-      x, filter: p.conv0.filter, strides: 1, pad: "valid", bias: p.conv0.bias, activation: "leakyrelu", leakyreluAlpha: LEAK,
-    });
-    for (const s of p.separable) {
-      out = tf.maxPool(out, 2, 2, "same");
-      out = tf.depthwiseConv2d(out, s.depthwise, 1, "same");
-      out = tf.fused.conv2d({
-        x: out, filter: s.pointwise, strides: 1, pad: "valid", bias: s.bias, activation: "leakyrelu", leakyreluAlpha: LEAK,
-      });
-    }
-    out = tf.maxPool(out, 2, 1, "same");
-    return tf.fused.conv2d({ x: out, filter: p.conv8.filter, strides: 1, pad: "valid", bias: p.conv8.bias });
-  });
-}
-
-/** The same network as {@link forward} as an ONNX graph: NHWC image input, output `grid` `[1, rows, cols, 25]`. */
+/** The network as an ONNX graph: NHWC image input, output `grid` `[1, rows, cols, 25]`. */
 function tinyFaceOnnxModel(p: TinyParams): Uint8Array {
   const g = new OnnxGraphBuilder("tiny_face_detector");
   const leaky = (x: string): string => g.addNode("LeakyRelu", [x], [`${x}_leaky`], { alpha: { float: LEAK } });
@@ -140,8 +125,6 @@ class TinyFaceDetector implements FaceDetector {
   private disposed = false;
 
   constructor(
-    /** Weight tensors the runner reads (tfjs engine); none for onnxruntime, which holds its own copy. */
-    private readonly owned: tf.Tensor[],
     private readonly runner: NetworkRunner,
     /** Which engine runs the network. */
     readonly engine: "onnxruntime" | "tfjs",
@@ -164,15 +147,15 @@ class TinyFaceDetector implements FaceDetector {
     if (this.disposed) return;
     this.disposed = true;
     this.runner.dispose();
-    tf.dispose(this.owned);
   }
 }
 
 /**
- * Creates face-api's Tiny face detector (190 KB of weights from the `@vladmandic/face-api` npm package, MIT),
- * read from disk with no network. Runs on onnxruntime when `onnxruntime-node` is installed, else on the active
- * tfjs-core backend (see `engine`).
- * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
+ * Creates face-api's Tiny face detector (190 KB of weights from the `@vladmandic/face-api` npm package, MIT, an
+ * optional peer dependency), read from disk with no network. Its ONNX graph runs on onnxruntime when
+ * `onnxruntime-node` is installed, else on tfjs (see `engine`).
+ * @throws {FaceDetectError} `bad-option` for invalid options, `missing-package` without `@vladmandic/face-api` (and
+ * no `modelDir`), `model-load` if the weights cannot be read.
  */
 export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Promise<FaceDetector> {
   checkNumberOption("inputSize", options.inputSize, 32, 4096);
@@ -187,23 +170,16 @@ export async function createTinyFaceDetector(options: TinyFaceOptions = {}): Pro
   checkNumberOption("maxSize", options.maxSize, 0);
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
-  await tf.ready();
-  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir(), MODEL);
-  let params: TinyParams;
+  await ensureBackend();
+  const weights = await loadWeightsFromDisk(options.modelDir ?? faceApiModelDir("tiny-face"), MODEL);
+  let onnx: Uint8Array;
   try {
-    params = buildParams(weights);
-  } catch (e) {
+    onnx = tinyFaceOnnxModel(buildParams(weights));
+  } finally {
     tf.dispose(weights);
-    throw e;
   }
-  const used = [params.conv0.filter, params.conv0.bias, params.conv8.filter, params.conv8.bias, ...params.separable.flatMap((s) => [s.depthwise, s.pointwise, s.bias])];
-  const { runner, kept } = await createNetworkRunner(
-    engine,
-    used,
-    { onnx: () => tinyFaceOnnxModel(params), outputs: ["grid"], tfjs: (x) => forward(params, x) },
-    { threads: options.threads },
-  );
-  return new TinyFaceDetector(kept, runner, engine.engine, {
+  const runner = await createOnnxRunner(engineRuntime(engine), onnx, ["grid"], { threads: options.threads });
+  return new TinyFaceDetector(runner, engine.engine, {
     inputSize: options.inputSize ?? 416,
     padToSquare: options.padToSquare ?? false,
     minScore: options.minScore ?? 0.5,

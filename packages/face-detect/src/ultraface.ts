@@ -7,6 +7,7 @@ import { assertDetectableImage, checkNumberOption, checkThreadsOption } from "./
 import { networkInput, type NetworkPlacement } from "./network-input.js";
 import type { NetworkRunner } from "./runner.js";
 import { createOnnxFileRunner } from "./onnx-file.js";
+import type { DetectorEngine } from "./onnxruntime.js";
 import type { CommonDetectorOptions, Detection, FaceDetector } from "./types.js";
 
 /** The UltraFace networks (Ultra-Light-Fast-Generic-Face-Detector-1MB) and their fixed input sizes. */
@@ -33,6 +34,8 @@ export interface UltraFaceOptions extends Omit<CommonDetectorOptions, "maxSide">
   iouThreshold?: number;
   /** At most this many faces per image. Default 200. */
   maxResults?: number;
+  /** What runs the network: `onnxruntime`, `tfjs` or `auto` (the default), as for YuNet (`YunetOptions.engine`). */
+  engine?: DetectorEngine;
   /** onnxruntime intra-op threads. Default: onnxruntime's (one per physical core). */
   threads?: number;
 }
@@ -56,16 +59,17 @@ export function decodeUltraFace(scores: Float32Array, boxes: Float32Array, place
   return dets;
 }
 
-/** UltraFace: boxes only, on onnxruntime, at its fixed input size (the photo fitted in, aspect kept, padded with black). */
+/** UltraFace: boxes only, at its fixed input size (the photo fitted in, aspect kept, padded with black). */
 class UltraFaceDetector implements FaceDetector {
   readonly name = "ultraface" as const;
-  readonly engine = "onnxruntime" as const;
   private disposed = false;
 
   constructor(
     private readonly runner: NetworkRunner,
+    /** What runs the network. */
+    readonly engine: "onnxruntime" | "tfjs",
     private readonly size: { width: number; height: number },
-    private readonly opts: Required<Omit<UltraFaceOptions, "variant" | "modelDir" | "threads">>,
+    private readonly opts: Required<Omit<UltraFaceOptions, "variant" | "modelDir" | "threads" | "engine">>,
   ) {}
 
   async detect(img: Image): Promise<Detection[]> {
@@ -94,8 +98,8 @@ class UltraFaceDetector implements FaceDetector {
 }
 
 /**
- * Creates the UltraFace detector (MIT) on onnxruntime.
- * @throws {FaceDetectError} `bad-option`; `engine-unavailable` without `onnxruntime-node`; `model-load` when the
+ * Creates the UltraFace detector (MIT) on onnxruntime or tfjs (`engine`).
+ * @throws {FaceDetectError} `bad-option`; `engine-unavailable` for engine `onnxruntime` without `onnxruntime-node`; `model-load` when the
  * variant's file is not in `modelDir`.
  */
 export async function createUltraFaceDetector(options: UltraFaceOptions = {}): Promise<FaceDetector> {
@@ -111,8 +115,8 @@ export async function createUltraFaceDetector(options: UltraFaceOptions = {}): P
   checkThreadsOption(options.threads);
   const spec = ULTRAFACE_VARIANTS[variant];
   const file = path.join(options.modelDir ?? DEFAULT_ULTRAFACE_MODEL_DIR, spec.file);
-  const runner = await createOnnxFileRunner("ultraface", file, "input", ["scores", "boxes"], options.threads);
-  return new UltraFaceDetector(runner, spec, {
+  const { runner, engine } = await createOnnxFileRunner("ultraface", file, "input", ["scores", "boxes"], { engine: options.engine, threads: options.threads });
+  return new UltraFaceDetector(runner, engine, spec, {
     minScore: options.minScore ?? 0.6,
     iouThreshold: options.iouThreshold ?? 0.3,
     maxResults: options.maxResults ?? 200,

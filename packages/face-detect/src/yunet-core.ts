@@ -277,15 +277,16 @@ interface YunetSettings {
   maxSize: number;
 }
 
-/** YuNet (libfacedetection): boxes and five landmarks, on onnxruntime. */
+/** YuNet (libfacedetection): boxes and five landmarks, on onnxruntime (Node or web) or tfjs. */
 class YunetDetector implements FaceDetector {
   readonly name = "yunet" as const;
-  readonly engine = "onnxruntime" as const;
   private disposed = false;
 
   constructor(
     private readonly runner: NetworkRunner,
     private readonly opts: YunetSettings,
+    /** What runs the network. */
+    readonly engine: "onnxruntime" | "tfjs",
   ) {}
 
   /** The passes run on a `width` x `height` photo: the main one, then the close-up ones (when on). */
@@ -380,10 +381,10 @@ export function checkYunetOptions(options: YunetPassOptions): void {
 }
 
 /**
- * The YuNet detector on `runner` (a session on a YuNet ONNX model, input `input`, outputs {@link YUNET_OUTPUTS});
- * options as checked by {@link checkYunetOptions}. The detector owns the runner.
+ * The YuNet detector on `runner` (a session on a YuNet ONNX model, input `input`, outputs {@link YUNET_OUTPUTS}) of
+ * `engine`; options as checked by {@link checkYunetOptions}. The detector owns the runner.
  */
-export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions): FaceDetector {
+export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions, engine: "onnxruntime" | "tfjs" = "onnxruntime"): FaceDetector {
   return new YunetDetector(runner, {
     minScore: options.minScore ?? 0.55,
     iouThreshold: options.iouThreshold ?? 0.3,
@@ -398,5 +399,5 @@ export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions):
     rotationPad: options.rotationPad ?? 0,
     minSize: options.minSize ?? 0,
     maxSize: options.maxSize ?? 0,
-  });
+  }, engine);
 }

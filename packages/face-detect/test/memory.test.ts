@@ -37,15 +37,20 @@ describe("no memory growth across 500 detections", () => {
     expect(liveOpenCvObjects()).toBe(baseline - 1);
   });
 
-  test("ssd-mobilenet-v1 and tiny-face on tfjs: tensor count and bytes are flat, and dispose frees the weights", async () => {
+  test("ssd-mobilenet-v1, tiny-face and yunet on tfjs: tensor count and bytes are flat, and dispose frees the weights", { timeout: 240_000 }, async () => {
     const photo = await loadPhoto("apollo11_crew.jpg");
     const before = tf.memory();
     // Small input sides keep 500 runs quick; the code path is the same at any size.
-    for (const [name, options] of [["ssd-mobilenet-v1", { inputSize: 64, engine: "tfjs" }], ["tiny-face", { inputSize: 64, engine: "tfjs" }]] as const) {
+    // yunet: 100 runs of its main pass only (its graph's 500 runs on the tfjs engine are @fer/runtime's test).
+    for (const [name, options, runs] of [
+      ["ssd-mobilenet-v1", { inputSize: 64, engine: "tfjs" }, RUNS],
+      ["tiny-face", { inputSize: 64, engine: "tfjs" }, RUNS],
+      ["yunet", { inputSize: 64, closeUpSize: 0, retrySizes: [], rotations: [], engine: "tfjs" }, 100],
+    ] as const) {
       const d = await createDetector(name, options);
       await d.detect(photo);
       const start = tf.memory();
-      for (let i = 0; i < RUNS; i++) await d.detect(photo);
+      for (let i = 0; i < runs; i++) await d.detect(photo);
       const end = tf.memory();
       expect(end.numTensors, name).toBe(start.numTensors);
       expect(end.numBytes, name).toBe(start.numBytes);
