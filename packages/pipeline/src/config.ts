@@ -12,7 +12,6 @@ import {
   DEFAULT_DETECTOR,
   DEFAULT_MARGINS,
   defaultFastHeadFile,
-  FALLBACK_DETECTOR,
   findDefaultCnn,
   isPresetName,
   type AccuratePresetConfig,
@@ -37,11 +36,6 @@ export type DetectorChoice =
       readonly name: DetectorName;
       /** The options `createDetector` gets: `engine` and `threads` when they apply, under the caller's `detectorOptions`. */
       readonly options: Readonly<Record<string, unknown>>;
-      /**
-       * Only when the detector is the default: the one created instead if this one cannot run (no onnxruntime-node),
-       * with its own options and margin.
-       */
-      readonly fallback?: { readonly name: DetectorName; readonly options: Readonly<Record<string, unknown>>; readonly margin: number };
     };
 
 /** What turns face crops into feature vectors. */
@@ -109,10 +103,6 @@ export interface ResolvedPipeline {
   readonly headDocuments: ReadonlyMap<string, unknown>;
 }
 
-/** The detectors whose network runs on either engine (the others run on onnxruntime only, or have no network). */
-const EITHER_ENGINE_DETECTORS: readonly DetectorName[] = ["ssd-mobilenet-v1", "tiny-face"];
-const ONNX_ONLY_DETECTORS: readonly DetectorName[] = ["yunet", "ultraface"];
-
 function checkOptions(options: PipelineOptions): PresetName {
   const preset = options.preset ?? "fast";
   if (!isPresetName(preset)) throw new PipelineError("bad-option", `unknown preset "${String(preset)}" (use fast or accurate)`);
@@ -137,9 +127,9 @@ function checkOptions(options: PipelineOptions): PresetName {
   return preset;
 }
 
-/** `engine` and `threads` as options of the detector `name`, under the caller's own `detectorOptions`. */
+/** `engine` and `threads` as options of the detector `name` (every one but `haar` runs a network on either engine), under the caller's own `detectorOptions`. */
 function detectorOptionsFor(name: DetectorName, options: PipelineOptions): Record<string, unknown> {
-  const engine = EITHER_ENGINE_DETECTORS.includes(name) && options.engine !== undefined ? { engine: options.engine } : {};
+  const engine = name !== "haar" && options.engine !== undefined ? { engine: options.engine } : {};
   const threads = name !== "haar" && options.threads !== undefined ? { threads: options.threads } : {};
   return { ...engine, ...threads, ...options.detectorOptions };
 }
@@ -147,19 +137,11 @@ function detectorOptionsFor(name: DetectorName, options: PipelineOptions): Recor
 const marginOf = (name: string, options: PipelineOptions): number => options.margin ?? (DEFAULT_MARGINS as Readonly<Record<string, number>>)[name] ?? 0;
 
 function chooseDetector(options: PipelineOptions): DetectorChoice {
-  // The default detector runs on onnxruntime only: with the tfjs engine the pipeline takes the fallback directly.
-  const d = options.detector ?? (options.engine === "tfjs" ? FALLBACK_DETECTOR : DEFAULT_DETECTOR);
+  // The default (YuNet) runs on either engine, like every network detector.
+  const d = options.detector ?? DEFAULT_DETECTOR;
   if (typeof d !== "string") return { source: "given", name: d.name, detector: d };
   if (!isDetectorName(d)) throw new PipelineError("bad-option", `unknown detector "${d}"`);
-  if (options.engine === "tfjs" && ONNX_ONLY_DETECTORS.includes(d)) {
-    throw new PipelineError("bad-option", `the ${d} detector runs on onnxruntime only, and engine "tfjs" was asked for`);
-  }
-  // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
-  const fallback =
-    options.detector === undefined && d !== FALLBACK_DETECTOR
-      ? { fallback: { name: FALLBACK_DETECTOR, options: detectorOptionsFor(FALLBACK_DETECTOR, options), margin: marginOf(FALLBACK_DETECTOR, options) } }
-      : {};
-  return { source: "name", name: d, options: detectorOptionsFor(d, options), ...fallback };
+  return { source: "name", name: d, options: detectorOptionsFor(d, options) };
 }
 
 async function readAccuratePreset(): Promise<{ config: AccuratePresetConfig; dir: string }> {
@@ -201,8 +183,7 @@ async function chooseCnn(cnn: string | FerCnn | undefined): Promise<{ choice: Fe
  *   own classifier (`cnn-output`, on `dense2`); the accurate preset's is its SVM.
  * - `layer`: `featureLayer`, else the head file's, else `dense1`.
  * - `mirrorAverage`: the option, else the head file's, else false. `margin`: the option, else the detector's default.
- * - The detector: the option, else `yunet` (`ssd-mobilenet-v1` with `engine: "tfjs"`, and as the fallback when
- *   onnxruntime-node is missing).
+ * - The detector: the option, else `yunet` (on either engine).
  * @throws {PipelineError} `bad-option`, `no-model`, `head-mismatch` or `preset-unavailable`; `ModelFolderError`
  *   (`@fer/cnn`) for an unreadable model card.
  */

@@ -16,13 +16,9 @@ export function isPresetName(name: string): name is PresetName {
 /**
  * The detector used when none is asked for: YuNet (`@fer/face-detect`), the best measured on the WIDER FACE sample
  * (recall on faces of at least 40 px, false boxes per image, time per photo) and on faces that fill the frame; see
- * `@fer/face-detect`'s README. It runs on onnxruntime: without `onnxruntime-node` the pipeline falls back to
- * {@link FALLBACK_DETECTOR}.
+ * `@fer/face-detect`'s README. It runs on either engine (onnxruntime, or tfjs without `onnxruntime-node`).
  */
 export const DEFAULT_DETECTOR: DetectorName = "yunet";
-
-/** The default detector when {@link DEFAULT_DETECTOR} cannot run (no `onnxruntime-node`): SSD MobileNet v1 on tfjs. */
-export const FALLBACK_DETECTOR: DetectorName = "ssd-mobilenet-v1";
 
 export { DEFAULT_ALIGN, DEFAULT_MARGINS } from "./framing.js";
 

@@ -20,7 +20,7 @@ export {
   type BatchOptions,
 } from "./pipeline.js";
 export { resolvePipelineConfig, type PipelineConfig, type DetectorChoice, type FeaturiserChoice, type HeadChoice } from "./config.js";
-export { PRESETS, isPresetName, DEFAULT_DETECTOR, FALLBACK_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
+export { PRESETS, isPresetName, DEFAULT_DETECTOR, DEFAULT_MARGINS, DEFAULT_ALIGN, findDefaultCnn, defaultFastHeadFile, accuratePresetFile, type PresetName, type AccuratePresetConfig } from "./defaults.js";
 export { cnnFeaturiser, embedderFeaturiser, type Featuriser, type PipelineEmbedder } from "./featuriser.js";
 export { assertHeadFits, cnnOwnHead, loadHeadFile, CNN_OWN_HEAD_LAYER, type LoadedHeadFile } from "./head.js";
 export { annotate, saveImageAs, faceLabel, EMOTION_COLORS, type AnnotatedFace, type AnnotateOptions } from "./annotate.js";

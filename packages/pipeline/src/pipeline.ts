@@ -1,5 +1,5 @@
 import { loadCnn, type FeatureLayer, type FerCnn } from "@fer/cnn";
-import { createDetector, FaceDetectError, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
+import { createDetector, type Detection, type DetectorName, type FaceDetector } from "@fer/face-detect";
 import { headFromJSON, type Head } from "@fer/heads";
 import { frameFace, mirror, mirrorFaces, type Box, type Image } from "@fer/preprocess";
 import type { InferenceEngine } from "@fer/runtime";
@@ -138,10 +138,7 @@ export interface FaceScores {
 export interface Pipeline {
   /** What the pipeline is made of, in plain words and numbers (also on every {@link AnalysisResult}). */
   readonly models: ModelsUsed;
-  /**
-   * The configuration the pipeline was built from ({@link resolvePipelineConfig} of its options), with the detector
-   * that runs (the fallback, if the default could not).
-   */
+  /** The configuration the pipeline was built from ({@link resolvePipelineConfig} of its options). */
   readonly config: PipelineConfig;
   /** Class order of the scores. */
   readonly classes: readonly string[];
@@ -215,8 +212,7 @@ interface PipelineParts {
 
 /**
  * Builds the parts `config` names in one pass (featuriser, head, detector), pushing what it loads onto `owned`.
- * `headDocuments` are head files already read by the resolver. The returned configuration is `config` with the
- * fallback detector in place of the default when the default could not run.
+ * `headDocuments` are head files already read by the resolver.
  */
 async function buildParts(config: PipelineConfig, headDocuments: ReadonlyMap<string, unknown>, owned: Array<{ dispose(): void }>): Promise<PipelineParts> {
   let cnn: FerCnn | undefined;
@@ -257,19 +253,9 @@ async function buildParts(config: PipelineConfig, headDocuments: ReadonlyMap<str
 
   const d = config.detector;
   if (d.source === "given") return { config, featuriser, head, detector: d.detector };
-  let detector: FaceDetector;
-  let used = config;
-  try {
-    detector = await createDetector(d.name, d.options as never);
-  } catch (e) {
-    // The default runs on onnxruntime only; without onnxruntime-node the pipeline still works, with the fallback.
-    if (d.fallback === undefined || !(e instanceof FaceDetectError) || e.kind !== "engine-unavailable") throw e;
-    const { name, options, margin } = d.fallback;
-    detector = await createDetector(name, options as never);
-    used = { ...config, detector: { source: "name", name, options }, margin };
-  }
+  const detector = await createDetector(d.name, d.options as never);
   owned.push(detector);
-  return { config: used, featuriser, head, detector };
+  return { config, featuriser, head, detector };
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   DEFAULT_DETECTOR,
   DEFAULT_MARGINS,
   defaultFastHeadFile,
-  FALLBACK_DETECTOR,
   findDefaultCnn,
   PipelineError,
   resolvePipelineConfig,
@@ -48,7 +47,7 @@ afterAll(async () => {
 });
 
 describe("resolvePipelineConfig: presets", () => {
-  it("fast (no options): the shipped CNN, the shipped fast head and its layer and mirror averaging, yunet with the SSD as fallback", async () => {
+  it("fast (no options): the shipped CNN, the shipped fast head and its layer and mirror averaging, yunet", async () => {
     const shipped = await findDefaultCnn();
     const fastHead = defaultFastHeadFile();
     expect(shipped.dir).toBeDefined();
@@ -64,7 +63,7 @@ describe("resolvePipelineConfig: presets", () => {
       align: DEFAULT_ALIGN,
       minFaceSize: 0,
       engine: "auto",
-      detector: { source: "name", name: DEFAULT_DETECTOR, fallback: { name: FALLBACK_DETECTOR, margin: DEFAULT_MARGINS[FALLBACK_DETECTOR] } },
+      detector: { source: "name", name: DEFAULT_DETECTOR, options: {} },
     });
     expect(config.threads).toBeUndefined();
   });
@@ -80,13 +79,15 @@ describe("resolvePipelineConfig: presets", () => {
     expect(config.layer).toBeUndefined();
   });
 
-  it("engine tfjs: the SSD directly (no fallback); engine and threads reach the detector's options", async () => {
+  it("engine tfjs: still yunet; engine and threads reach the detector's options", async () => {
     const config = await resolvePipelineConfig({ cnn: cnnDir, engine: "tfjs", threads: 2 });
-    expect(config.detector).toEqual({ source: "name", name: FALLBACK_DETECTOR, options: { engine: "tfjs", threads: 2 } });
+    expect(config.detector).toEqual({ source: "name", name: DEFAULT_DETECTOR, options: { engine: "tfjs", threads: 2 } });
     expect(config).toMatchObject({ engine: "tfjs", threads: 2, preset: "custom" });
-    // The caller's detectorOptions win over engine and threads; yunet takes threads but not engine.
-    const yunet = await resolvePipelineConfig({ cnn: cnnDir, detector: "yunet", threads: 2, detectorOptions: { threads: 1 } });
-    expect(yunet.detector).toEqual({ source: "name", name: "yunet", options: { threads: 1 } });
+    // The caller's detectorOptions win over engine and threads; haar (no network) takes neither.
+    const yunet = await resolvePipelineConfig({ cnn: cnnDir, detector: "yunet", engine: "onnxruntime", threads: 2, detectorOptions: { threads: 1 } });
+    expect(yunet.detector).toEqual({ source: "name", name: "yunet", options: { engine: "onnxruntime", threads: 1 } });
+    const haar = await resolvePipelineConfig({ cnn: cnnDir, detector: "haar", engine: "tfjs", threads: 2 });
+    expect(haar.detector).toEqual({ source: "name", name: "haar", options: {} });
   });
 });
 
@@ -151,7 +152,6 @@ describe("resolvePipelineConfig: options that change or conflict with the preset
       { engine: "gpu" as never },
       { threads: 0 },
       { detector: "blazeface" as never },
-      { detector: "yunet" as const, engine: "tfjs" as const },
     ];
     for (const options of bad) {
       await expect(resolvePipelineConfig({ cnn: path.join(work, "no-such-cnn"), ...options }), JSON.stringify(options)).rejects.toMatchObject({ kind: "bad-option" });
