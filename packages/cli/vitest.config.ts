@@ -1,11 +1,2 @@
-import { defineConfig } from "vitest/config";
-
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
-    pool: "forks",
-  },
-});
+// The same test configuration as @fer/pipeline's, global setup included (test/helpers.ts says what is shared).
+export { default } from "../pipeline/vitest.config.js";

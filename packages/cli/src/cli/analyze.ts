@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import { createProgressBar } from "@fer/runtime";
 import { annotate, createPipeline, expandImageInputs, saveImageAs, type AnalysisResult, type BatchInput } from "@fer/pipeline";
-import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
+import { parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 import { OutputFolder } from "./output-folder.js";
 
 const HELP = `usage: fer analyze <image|folder>... [options]
@@ -48,29 +47,20 @@ export function toJsonEntry(r: AnalysisResult): AnalyzeJsonEntry {
 
 /** `fer analyze <image|folder>... [--out DIR] [--json] ...`. */
 export async function analyzeCommand(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...PIPELINE_FLAGS,
-        out: { type: "string" },
-        format: { type: "string", default: "png" },
-        json: { type: "boolean", default: false },
-        jsonl: { type: "boolean", default: false },
-        concurrency: { type: "string", default: "2" },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`fer analyze: ${(e as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("analyze", HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...PIPELINE_FLAGS,
+      out: { type: "string" },
+      format: { type: "string", default: "png" },
+      json: { type: "boolean", default: false },
+      jsonl: { type: "boolean", default: false },
+      concurrency: { type: "string", default: "2" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   let pipeline;
   const stop = stopOnSignals("analyze", "finishing the images in flight");
   try {

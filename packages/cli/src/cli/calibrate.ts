@@ -1,10 +1,9 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createDetector, isDetectorName, listDetectors } from "@fer/face-detect";
 import { EMOTIONS, resize, type GrayImage } from "@fer/preprocess";
 import { decodeFaceFile } from "@fer/preprocess/node";
-import { reportFailure, UsageError } from "./options.js";
+import { parseCommandArgs, reportFailure, UsageError } from "./options.js";
 
 const HELP = `usage: fer calibrate-margin --data DIR [--detector NAME] [--per-class N] [--scale K] [--json]
 
@@ -36,27 +35,19 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /** `fer calibrate-margin --data DIR [--detector NAME] [--per-class N] [--scale K] [--json]`. */
 export async function calibrateMarginCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: "string" },
-        detector: { type: "string", default: "tiny-face" },
-        "per-class": { type: "string", default: "40" },
-        scale: { type: "string", default: "4" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`fer calibrate-margin: ${(e as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("calibrate-margin", HELP, {
+    args: argv,
+    options: {
+      data: { type: "string" },
+      detector: { type: "string", default: "tiny-face" },
+      "per-class": { type: "string", default: "40" },
+      scale: { type: "string", default: "4" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   try {
     if (values.data === undefined) throw new UsageError(`--data is required\n${HELP}`);
     if (!isDetectorName(values.detector)) throw new UsageError(`unknown detector "${values.detector}"`);

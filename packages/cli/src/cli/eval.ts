@@ -1,9 +1,8 @@
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { createProgressBar } from "@fer/runtime";
 import { createPipeline, evaluateFolder } from "@fer/pipeline";
 import { writeReport } from "../report/markdown.js";
-import { PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
+import { parseCommandArgs, PIPELINE_FLAGS, PIPELINE_FLAGS_HELP, pipelineOptionsFromFlags, reportFailure, SIGNAL_EXIT, stopOnSignals, UsageError } from "./options.js";
 
 const HELP = `usage: fer eval <dataset-folder> [options]
 
@@ -26,28 +25,19 @@ metrics and writes no report (the images go class folder by class folder: a part
 
 /** `fer eval <dataset-folder> [--detect] [--json] [--report DIR] ...`. */
 export async function evalCommand(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...PIPELINE_FLAGS,
-        detect: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        report: { type: "string" },
-        votes: { type: "string" },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`fer eval: ${(e as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("eval", HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...PIPELINE_FLAGS,
+      detect: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      report: { type: "string" },
+      votes: { type: "string" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   let pipeline;
   const stop = stopOnSignals("eval", "stopping after the images in flight");
   let progress: { done: number; total: number } | undefined;

@@ -1,11 +1,10 @@
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { cnnFeaturiserId, loadCnn, trainingPartOf, type FeatureLayer } from "@fer/cnn";
 import { createProgressBar } from "@fer/runtime";
 import { MIRROR_ID_SUFFIX, mirrorFaces } from "@fer/preprocess";
 import { loadFolderDataset } from "@fer/preprocess/node";
 import { findDefaultCnn } from "@fer/pipeline";
-import { reportFailure, UsageError } from "./options.js";
+import { parseCommandArgs, reportFailure, UsageError } from "./options.js";
 
 const HELP = `usage: fer features --data DIR --out FILE [options]
 
@@ -26,28 +25,20 @@ type WriteFeatures = (file: string, set: { features: { rows: number; cols: numbe
 
 /** `fer features --data DIR --out FILE [--cnn DIR] [--layer dense1|dense2] [--mirror] [--split all|train|validation]`. */
 export async function featuresCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: "string" },
-        out: { type: "string" },
-        cnn: { type: "string" },
-        layer: { type: "string", default: "dense1" },
-        mirror: { type: "boolean", default: false },
-        split: { type: "string", default: "all" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`fer features: ${(e as Error).message}\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs("features", HELP, {
+    args: argv,
+    options: {
+      data: { type: "string" },
+      out: { type: "string" },
+      cnn: { type: "string" },
+      layer: { type: "string", default: "dense1" },
+      mirror: { type: "boolean", default: false },
+      split: { type: "string", default: "all" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   try {
     if (values.data === undefined || values.out === undefined) throw new UsageError(`--data and --out are required\n${HELP}`);
     if (values.layer !== "dense1" && values.layer !== "dense2") throw new UsageError(`--layer must be dense1 or dense2`);

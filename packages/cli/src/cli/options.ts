@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isDetectorName, listDetectors, type DetectorName } from "@fer/face-detect";
 import { MIN_MARGIN } from "@fer/preprocess";
 import { DEFAULT_DETECTOR, isPresetName, type PipelineOptions } from "@fer/pipeline";
@@ -26,6 +27,26 @@ export const PIPELINE_FLAGS_HELP = `  --preset fast|accurate  fast (default): CN
   --align on|off          turn faces upright (eyes level) before cropping, with detectors that give landmarks (yunet)
   --mirror-average on|off classify each face and its mirror image, averaging the probabilities (twice the CNN time;
                           default: as the head file says, on for the shipped fast head)`;
+
+/**
+ * Parses the arguments of `fer <command>` with `parseArgs` (its `options` include `help`). Returns the parsed values, or
+ * the exit code when the command has nothing more to do: 2 after printing the parse error and `help` to stderr, 0
+ * after printing `help` for `--help`.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, help: string, config: T): ReturnType<typeof parseArgs<T>> | number {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (e) {
+    process.stderr.write(`fer ${command}: ${(e as Error).message}\n${help}\n`);
+    return 2;
+  }
+  if ((parsed.values as { help?: unknown }).help === true) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  return parsed;
+}
 
 /** Thrown for bad command-line values; the command prints it and exits with code 2. */
 export class UsageError extends Error {
