@@ -34,6 +34,7 @@ export { prepareFace, prepareFaces, prepareFaceBytes, mirrorFaces, MIRROR_ID_SUF
 export { stratifiedSplit, type SplitOptions } from "./split.js";
 export { seededRandom, shuffleInPlace } from "./random.js";
 export { subsetDataset, concatDatasets, classCounts } from "./dataset-ops.js";
+export { argmaxRows } from "./argmax.js";
 export {
   findUnhelpfulImages,
   findDuplicateGroups,

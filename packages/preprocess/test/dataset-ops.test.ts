@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classCounts, concatDatasets, EMOTIONS, findCrossDuplicates, findUnhelpfulImages, stratifiedSplit, subsetDataset, type FaceDataset } from "../src/index.js";
+import { argmaxRows, classCounts, concatDatasets, EMOTIONS, findCrossDuplicates, findUnhelpfulImages, stratifiedSplit, subsetDataset, type FaceDataset } from "../src/index.js";
 import { ferFiles, ferTest, loadGray } from "./helpers.js";
 
 function labelsOf(counts: number[]): Uint8Array {
@@ -95,5 +95,18 @@ describe("findUnhelpfulImages", () => {
     const ds = await realDataset(2);
     const other = subsetDataset(ds, [3, 7]);
     expect(findCrossDuplicates(ds, other).map((d) => d.matchIndex)).toEqual([3, 7]);
+  });
+});
+
+describe("argmaxRows", () => {
+  it("gives each row's first largest value, never a NaN, as labels", () => {
+    const scores = Float32Array.from([0.1, 0.7, 0.2, /* tie: the first */ 0.4, 0.2, 0.4, /* NaN skipped */ Number.NaN, 0.3, 0.5, Number.NaN, Number.NaN, Number.NaN]);
+    const predicted = argmaxRows(scores, 3);
+    expect(predicted).toBeInstanceOf(Uint8Array);
+    expect(Array.from(predicted)).toEqual([1, 0, 2, 0]);
+    // Logits of FER2013's seven classes from a plain array, as the heads' probabilities come.
+    expect(Array.from(argmaxRows([-3, 2, 0, 9, 1, 1, 0, 5, 5, 5, 5, 5, 5, 6], EMOTIONS.length))).toEqual([3, 6]);
+    expect(argmaxRows(new Float32Array(0), 0)).toHaveLength(0);
+    expect(() => argmaxRows([1, 2], 300)).toThrow(RangeError);
   });
 });

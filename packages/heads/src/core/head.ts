@@ -1,4 +1,4 @@
-import { EMOTIONS } from "@fer/preprocess";
+import { argmaxRows, EMOTIONS } from "@fer/preprocess";
 import { applyLogistic, applyTemperature, parseCalibration, type Calibration } from "./calibration.js";
 import { HeadError } from "./errors.js";
 import { checkClasses, encodeLabels, type LabelsInput } from "./labels.js";
@@ -151,7 +151,7 @@ export abstract class BaseHead<P extends object, M> implements Head {
 
   /** Predicted classes; default: argmax of the probabilities (lowest index wins ties). */
   protected predictModel(model: M, x: FeatureMatrix, numClasses: number): Int32Array {
-    return argmaxRows(this.probaModel(model, x, numClasses), numClasses);
+    return Int32Array.from(argmaxRows(this.probaModel(model, x, numClasses), numClasses));
   }
 
   get classes(): readonly string[] {
@@ -359,25 +359,6 @@ function matrixRows(p: Float64Array, k: number): number[][] {
   const rows: number[][] = new Array(n);
   for (let i = 0; i < n; i++) rows[i] = Array.from(p.subarray(i * k, (i + 1) * k));
   return rows;
-}
-
-/** Index of the largest value of each row of a row-major matrix with `k` columns (first one on ties). */
-export function argmaxRows(p: ArrayLike<number>, k: number): Int32Array {
-  const n = p.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bv = p[i * k] as number;
-    for (let c = 1; c < k; c++) {
-      const v = p[i * k + c] as number;
-      if (v > bv) {
-        bv = v;
-        best = c;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
 }
 
 /**

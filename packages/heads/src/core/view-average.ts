@@ -1,5 +1,6 @@
+import { argmaxRows } from "@fer/preprocess";
 import { HeadError } from "./errors.js";
-import { argmaxRows, type Head } from "./head.js";
+import type { Head } from "./head.js";
 import { toFeatureMatrix, type FeaturesInput } from "./matrix.js";
 
 /**
