@@ -1,10 +1,11 @@
-/* global window */
+/* global window, document */
 // ms per photo: fer's page (onnxruntime-web wasm, 1 thread; with and without mirror averaging) against face-api's
 // detectAllFaces().withFaceExpressions() (tfjs wasm, 1 thread) in the same page setup, and Node's createPipeline()
 // (onnxruntime-node) in this process, interleaved so all see the same machine load: for each rep, each photo goes
 // through every config in turn. Page times exclude decoding. Not a test. Usage (examples/web):
 //   npx vite build -c bench/vite.config.ts && REPS=3 node bench/faceapi-bench.mjs
 import { realpathSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPipeline } from "@fer/pipeline";
@@ -18,8 +19,11 @@ const REPS = Number(process.env.REPS ?? 3);
 const PHOTOS_DIR = path.join(sharedDir(), "photos");
 const photos = (process.env.PHOTOS ?? "apollo11_crew.jpg,obama_family_2011.jpg,classroom_tanzania.jpg,women_on_phones.jpg,biden_portrait.jpg,face_paint_portrait.png,european_council_2011.jpg").split(",");
 const configs = (process.env.CONFIGS ?? "fer,fer-nomirror,faceapi,node").split(",");
-const urls = { fer: "index.html", "fer-nomirror": "index.html?mirror=off", faceapi: "bench/faceapi.html" };
+// Page configs: fer with 1 thread (the page's default) or 2 (fer-t2; the page is cross-origin isolated); face-api on
+// tfjs's single-threaded wasm (its threaded build does not run bundled by Vite: bench/faceapi.ts).
+const urls = { fer: "index.html?threads=1", "fer-nomirror": "index.html?threads=1&mirror=off", "fer-t2": "index.html?threads=2", faceapi: "bench/faceapi.html" };
 
+console.log(`load average at the start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 const server = await startStaticServer([
   ["/photos/", PHOTOS_DIR],
   ["/faceapi-model/", path.join(modules("@vladmandic/face-api"), "model")],
@@ -37,7 +41,7 @@ for (const c of configs.filter((c) => c !== "node")) {
   });
   page.on("pageerror", (e) => problems.push(`${c} page error: ${e.message}`));
   await page.goto(`${server.url}/${urls[c]}`);
-  await page.evaluate(() => window.fer.ready);
+  console.error(c, JSON.stringify(await page.evaluate(async () => { await window.fer.ready; return document.querySelector("#status")?.textContent; })));
   pages[c] = page;
 }
 const pipeline = configs.includes("node") ? await createPipeline() : undefined;
@@ -63,6 +67,7 @@ for (let rep = 0; rep <= REPS; rep++) {
   }
   console.error(`rep ${rep} of ${REPS} done`);
 }
+console.log(`${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(`| photo | faces (${configs.join(" / ")}) | ${configs.map((c) => `${c} ms`).join(" | ")} |`);
 console.log(`|---|---|${configs.map(() => "---:").join("|")}|`);

@@ -15,8 +15,8 @@ import { startStaticServer } from "../scripts/static-server.mjs";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "test-dist");
 const PHOTOS = path.join(sharedDir(), "photos");
-/** Small group, family, the PNG with an ICC profile, a large photo. */
-const FILES = ["apollo11_crew.jpg", "obama_family_2011.jpg", "face_paint_portrait.png", "women_on_phones.jpg"];
+/** Small group, family, the PNG with an ICC profile, a large photo, a crowd (20 faces). */
+const FILES = ["apollo11_crew.jpg", "obama_family_2011.jpg", "face_paint_portrait.png", "women_on_phones.jpg", "classroom_tanzania.jpg"];
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const MAX_BOX_PX = 3;
 
