@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fer2013, PHOTOS } from "./helpers.js";
-import { fer, ferBin, unprivileged } from "./run-fer.js";
+import { fer, ferSignalledWhen, unprivileged } from "./run-fer.js";
 
 let work: string;
 beforeAll(async () => {
@@ -16,23 +15,9 @@ afterAll(async () => {
 });
 
 /** Runs `fer eval` and sends `signal` as soon as it reports its first classified image; resolves when it ends. */
-function evalKilledAtFirstImage(args: string[], signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ferBin, "eval", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let sent = false;
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      // The progress bar's first line (printed at once without a TTY) says one image is done.
-      if (!sent && /eval \[.*\] [1-9]\d*\//.test(stderr)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr, sent }));
-  });
+function evalKilledAtFirstImage(args: string[], signal: NodeJS.Signals): ReturnType<typeof ferSignalledWhen> {
+  // The progress bar's first line (printed at once without a TTY) says one image is done.
+  return ferSignalledWhen(["eval", ...args], signal, /eval \[.*\] [1-9]\d*\//);
 }
 
 describe("fer eval stopped by a signal", () => {

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 
 /** The built `fer` command. */
@@ -40,5 +40,32 @@ export function fer(args: string[], options: { asUser?: readonly string[] | unde
     execFile(cmd as string, [...pre, ferBin, ...args], { timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+  });
+}
+
+/**
+ * Runs the built `fer` command and sends it `signal` (once) as soon as its stderr so far matches `when`; resolves when
+ * the process ends, with its exit code, its output and whether the signal was sent.
+ */
+export function ferSignalledWhen(
+  args: string[],
+  signal: NodeJS.Signals,
+  when: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ferBin, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+    let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr, sent }));
   });
 }

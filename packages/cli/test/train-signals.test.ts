@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fer2013 } from "./helpers.js";
-import { ferBin } from "./run-fer.js";
+import { ferSignalledWhen } from "./run-fer.js";
 
 let work: string;
 beforeAll(async () => {
@@ -21,22 +20,8 @@ afterAll(async () => {
 });
 
 /** Runs `fer train` and sends `signal` once its training has started; resolves when the process ends. */
-function trainSignalled(args: string[], signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ferBin, "train", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FER_CACHE_DIR: path.join(work, "cache") } });
-    let stdout = "";
-    let stderr = "";
-    let sent = false;
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (!sent && /^training .* on \d+ images/m.test(stderr)) {
-        sent = true;
-        child.kill(signal);
-      }
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr, sent }));
-  });
+function trainSignalled(args: string[], signal: NodeJS.Signals): ReturnType<typeof ferSignalledWhen> {
+  return ferSignalledWhen(["train", ...args], signal, /^training .* on \d+ images/m, { ...process.env, FER_CACHE_DIR: path.join(work, "cache") });
 }
 
 describe("fer train stopped by a signal", () => {
