@@ -1,9 +1,10 @@
 // An app that installs @fer/pipeline alone (with the @fer packages it depends on, none of its optional peers): the
-// fast preset must analyse a photo, and the accurate preset and the haar detector must fail with a typed error naming
-// the package to install.
+// fast preset must analyse a photo without @tensorflow/tfjs-layers (installed by nothing here), and the accurate
+// preset, the haar detector and @fer/cnn/train (training) must fail with a typed error naming the package to install.
 // Run by scripts/consumer-test.mjs from a temporary folder outside the workspace.
 //   node pipeline-only.mjs PHOTO
 import assert from "node:assert/strict";
+import { MissingPackageError, TFJS_LAYERS_PACKAGE } from "@fer/cnn";
 import { FaceDetectError, OPENCV_PACKAGE } from "@fer/face-detect";
 import { createPipeline, EMBEDDINGS_PACKAGE, PipelineError } from "@fer/pipeline";
 
@@ -11,7 +12,7 @@ const [photo] = process.argv.slice(2);
 if (!photo) throw new Error("usage: node pipeline-only.mjs PHOTO");
 
 // The optional peers are really absent here (otherwise this test would prove nothing).
-for (const name of [EMBEDDINGS_PACKAGE, OPENCV_PACKAGE]) await assert.rejects(import(name), { code: "ERR_MODULE_NOT_FOUND" });
+for (const name of [EMBEDDINGS_PACKAGE, OPENCV_PACKAGE, TFJS_LAYERS_PACKAGE]) await assert.rejects(import(name), { code: "ERR_MODULE_NOT_FOUND" });
 
 const pipeline = await createPipeline({ preset: "fast" });
 try {
@@ -27,6 +28,13 @@ await assert.rejects(createPipeline({ preset: "accurate" }), (e) => {
   assert.equal(e.kind, "missing-package");
   assert.match(e.message, /@fer\/embeddings-vggface2/);
   console.log(`accurate preset without it: PipelineError ${e.kind}: ${e.message}`);
+  return true;
+});
+
+await assert.rejects(import("@fer/cnn/train"), (e) => {
+  assert.ok(e instanceof MissingPackageError, `not a MissingPackageError: ${e}`);
+  assert.equal(e.packageName, TFJS_LAYERS_PACKAGE);
+  console.log(`@fer/cnn/train without it: MissingPackageError: ${e.message}`);
   return true;
 });
 

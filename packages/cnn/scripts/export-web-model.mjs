@@ -1,21 +1,16 @@
 // Writes the shipped CNN as an ONNX file for @fer/cnn/web (dist/models/<name>/model.onnx + web.json), with the same
-// in-memory writer (layersModelToOnnx) onnxruntime-node runs in Node, so the page runs the very same graph.
+// reader and in-memory writer (readCnnDescription, cnnToOnnx) loadCnn runs in Node, so the page runs the very same graph.
 // Run by `pnpm build` after tsc; about 2 s.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { initBackend } from "@fer/runtime";
-import { defaultCnnDir, DEFAULT_MODEL_NAME } from "../dist/index.js";
-import { loadLayersModel } from "../dist/train-entry.js";
-import { layersModelToOnnx } from "../dist/onnx/index.js";
+import { defaultCnnDir, DEFAULT_MODEL_NAME, readCnnDescription } from "../dist/index.js";
+import { cnnToOnnx } from "../dist/onnx/index.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const source = defaultCnnDir();
 const out = path.join(root, "dist", "models", DEFAULT_MODEL_NAME);
-await initBackend();
-const model = await loadLayersModel(source);
-const { bytes, names } = layersModelToOnnx(model);
-model.dispose();
+const { bytes, names } = cnnToOnnx(await readCnnDescription(source));
 const card = JSON.parse(await readFile(path.join(source, "card.json"), "utf8"));
 await mkdir(out, { recursive: true });
 const write = async (file, data) => {

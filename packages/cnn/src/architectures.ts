@@ -1,4 +1,5 @@
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { tfl as tfLayers } from "./tfjs-layers.js";
 import { type Architecture, ARCHITECTURE_SPECS, FEATURE_LAYERS, isModernArchitecture, LOGITS_LAYER, MODERN_BATCH_NORM, MODERN_DROPOUT, type ModernArchitecture } from "./architecture-specs.js";
 
 // The names, specs and layer names live in architecture-specs.ts (no tfjs); this module adds buildModel.
@@ -26,13 +27,13 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
   const size = options.inputSize ?? 48;
   const seed = options.seed ?? 1;
   let layerSeed = seed;
-  const init = () => tfl.initializers.glorotUniform({ seed: layerSeed++ });
+  const init = () => tfLayers.initializers.glorotUniform({ seed: layerSeed++ });
   {
-    const input = tfl.input({ shape: [size, size, 1], name: "face" });
+    const input = tfLayers.input({ shape: [size, size, 1], name: "face" });
     let x: tfl.SymbolicTensor = input;
     spec.convsPerBlock.forEach((convs, block) => {
       for (let i = 0; i < convs; i++) {
-        x = tfl.layers
+        x = tfLayers.layers
           .conv2d({
             filters: FILTERS[block] as number,
             kernelSize: 3,
@@ -43,13 +44,13 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
           })
           .apply(x) as tfl.SymbolicTensor;
       }
-      const pool = spec.pooling[block] === "max" ? tfl.layers.maxPooling2d : tfl.layers.averagePooling2d;
+      const pool = spec.pooling[block] === "max" ? tfLayers.layers.maxPooling2d : tfLayers.layers.averagePooling2d;
       x = pool({ poolSize: 2, strides: 2, name: `pool${block + 1}` }).apply(x) as tfl.SymbolicTensor;
     });
-    x = tfl.layers.flatten({ name: "flatten" }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense1 }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense2 }).apply(x) as tfl.SymbolicTensor;
-    const out = tfl.layers
+    x = tfLayers.layers.flatten({ name: "flatten" }).apply(x) as tfl.SymbolicTensor;
+    x = tfLayers.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense1 }).apply(x) as tfl.SymbolicTensor;
+    x = tfLayers.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense2 }).apply(x) as tfl.SymbolicTensor;
+    const out = tfLayers.layers
       .dense({
         units: options.classes ?? 7,
         activation: spec.output === "softmax" ? "softmax" : "linear",
@@ -57,7 +58,7 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
         name: LOGITS_LAYER,
       })
       .apply(x) as tfl.SymbolicTensor;
-    return tfl.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
+    return tfLayers.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
   }
 }
 
@@ -75,14 +76,14 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
 function buildModernModel(arch: ModernArchitecture, options: BuildModelOptions): tfl.LayersModel {
   const size = options.inputSize ?? 48;
   let layerSeed = options.seed ?? 1;
-  const init = () => tfl.initializers.heNormal({ seed: layerSeed++ });
-  const input = tfl.input({ shape: [size, size, 1], name: "face" });
+  const init = () => tfLayers.initializers.heNormal({ seed: layerSeed++ });
+  const input = tfLayers.input({ shape: [size, size, 1], name: "face" });
   const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => layer.apply(x) as tfl.SymbolicTensor;
   /** Conv (no bias), batch norm, and ReLU unless `relu` is false. */
   const convBn = (x: tfl.SymbolicTensor, filters: number, name: string, { kernel = 3, stride = 1, relu = true } = {}) => {
-    let y = apply(tfl.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: "same", useBias: false, kernelInitializer: init(), name }), x);
-    y = apply(tfl.layers.batchNormalization({ ...MODERN_BATCH_NORM, name: `${name}_bn` }), y);
-    return relu ? apply(tfl.layers.reLU({ name: `${name}_relu` }), y) : y;
+    let y = apply(tfLayers.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: "same", useBias: false, kernelInitializer: init(), name }), x);
+    y = apply(tfLayers.layers.batchNormalization({ ...MODERN_BATCH_NORM, name: `${name}_bn` }), y);
+    return relu ? apply(tfLayers.layers.reLU({ name: `${name}_relu` }), y) : y;
   };
   let x: tfl.SymbolicTensor = input;
   let features: number;
@@ -90,9 +91,9 @@ function buildModernModel(arch: ModernArchitecture, options: BuildModelOptions):
     [32, 64, 128, 256].forEach((filters, stage) => {
       x = convBn(x, filters, `conv${stage + 1}_1`);
       x = convBn(x, filters, `conv${stage + 1}_2`);
-      x = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${stage + 1}` }), x);
+      x = apply(tfLayers.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${stage + 1}` }), x);
     });
-    x = apply(tfl.layers.flatten({ name: "flatten" }), x);
+    x = apply(tfLayers.layers.flatten({ name: "flatten" }), x);
     features = 256;
   } else {
     x = convBn(x, 32, "stem");
@@ -108,17 +109,17 @@ function buildModernModel(arch: ModernArchitecture, options: BuildModelOptions):
         const stride = b === 0 ? 2 : 1;
         const shortcut = stride !== 1 || channels !== filters ? convBn(x, filters, `${name}_proj`, { kernel: 1, stride, relu: false }) : x;
         const y = convBn(convBn(x, filters, `${name}_a`, { stride }), filters, `${name}_b`, { relu: false });
-        x = apply(tfl.layers.reLU({ name: `${name}_relu` }), apply(tfl.layers.add({ name: `${name}_add` }), [y, shortcut]));
+        x = apply(tfLayers.layers.reLU({ name: `${name}_relu` }), apply(tfLayers.layers.add({ name: `${name}_add` }), [y, shortcut]));
         channels = filters;
       }
     });
-    x = apply(tfl.layers.globalAveragePooling2d({ name: "gap" }), x);
+    x = apply(tfLayers.layers.globalAveragePooling2d({ name: "gap" }), x);
     features = 128;
   }
-  x = apply(tfl.layers.dropout({ rate: MODERN_DROPOUT[0], name: "dropout1" }), x);
-  x = apply(tfl.layers.dense({ units: features, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense1 }), x);
-  x = apply(tfl.layers.dropout({ rate: MODERN_DROPOUT[1], name: "dropout2" }), x);
-  x = apply(tfl.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense2 }), x);
-  const out = apply(tfl.layers.dense({ units: options.classes ?? 7, activation: "linear", kernelInitializer: tfl.initializers.glorotUniform({ seed: layerSeed++ }), name: LOGITS_LAYER }), x);
-  return tfl.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
+  x = apply(tfLayers.layers.dropout({ rate: MODERN_DROPOUT[0], name: "dropout1" }), x);
+  x = apply(tfLayers.layers.dense({ units: features, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense1 }), x);
+  x = apply(tfLayers.layers.dropout({ rate: MODERN_DROPOUT[1], name: "dropout2" }), x);
+  x = apply(tfLayers.layers.dense({ units: 64, activation: "relu", kernelInitializer: init(), name: FEATURE_LAYERS.dense2 }), x);
+  const out = apply(tfLayers.layers.dense({ units: options.classes ?? 7, activation: "linear", kernelInitializer: tfLayers.initializers.glorotUniform({ seed: layerSeed++ }), name: LOGITS_LAYER }), x);
+  return tfLayers.model({ inputs: input, outputs: out, name: `fer_cnn_${arch}` });
 }

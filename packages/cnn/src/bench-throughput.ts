@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ARCHITECTURE_SPECS, buildModel, isArchitecture, type Architecture } from "./architectures.js";
 import { describeBackend, initBackend } from "@fer/runtime";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops.js";
-import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
+import { layersModelToOnnx } from "./onnx/layers-model.js";
 import { createCpuSession, loadOnnxRuntime } from "@fer/runtime";
 import { createDataParallelStepRunner } from "./parallel/data-parallel.js";
 import { createOnnxStepRunner } from "./onnx-train-step.js";

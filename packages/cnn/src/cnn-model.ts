@@ -1,12 +1,12 @@
 import { mirrorFaces, prepareFaces, type FaceDataset } from "@fer/preprocess";
-import { initBackend } from "@fer/runtime";
 import { LOGITS_LAYER, type FeatureLayer } from "./architecture-specs.js";
 import { accuracy, argmaxRows } from "./metrics.js";
-import { onnxForward, tfjsForward, type Forward } from "./forward.js";
+import { onnxForward } from "./forward.js";
 import { resolveEngine, type InferenceEngine } from "@fer/runtime";
 import type { ModelCard } from "./model-card.js";
-import { loadLayersModel, readModelCard } from "./model-io.js";
-import { rememberLayersModel } from "./layers-model-of.js";
+import { readModelCard } from "./model-folder.js";
+import { readCnnDescription } from "./model-files.js";
+import { rememberModelDir } from "./model-dirs.js";
 
 /** A trained CNN with its card: every input goes through the card's preprocessing first. */
 export interface FerCnn {
@@ -26,7 +26,7 @@ export interface FerCnn {
    * `bias` [classes], copies.
    */
   logitsWeights(): { kernel: Float32Array; bias: Float32Array };
-  /** Frees the model's weights (and its onnxruntime session). Idempotent. */
+  /** Frees the model's session (and its weights). Idempotent. */
   dispose(): void;
 }
 
@@ -41,10 +41,11 @@ export class DatasetMismatchError extends Error {
 /** Options of {@link loadCnn}. */
 export interface LoadCnnOptions {
   /**
-   * What runs inference: `onnxruntime` (the optional `onnxruntime-node` package; the tfjs model is written as an ONNX
-   * graph in memory; 4.4x faster than tfjs's WebAssembly backend on one CPU thread), `tfjs` (the backend `initBackend`
-   * picks), or `auto` (default: onnxruntime when installed, else tfjs; `FER_ENGINE` can name one). Same outputs
-   * to float rounding.
+   * What runs inference. The model folder is read as plain data (no tfjs-layers) and written as an ONNX graph in memory,
+   * which runs on `onnxruntime` (the optional `onnxruntime-node` package; 4.4x faster than tfjs's WebAssembly backend on
+   * one CPU thread) or on `tfjs` (the tfjs-core ONNX interpreter of `@fer/runtime/tfjs`, on the backend `initBackend`
+   * picks); `auto` (default): onnxruntime when installed, else tfjs (`FER_ENGINE` can name one). Same outputs to float
+   * rounding.
    */
   engine?: InferenceEngine;
   /** onnxruntime only: intra-op threads. Default: onnxruntime's (one per physical core). */
@@ -52,18 +53,18 @@ export interface LoadCnnOptions {
 }
 
 /**
- * Loads a model folder written by the trainer (model.json, weights.bin, card.json). Inference runs on onnxruntime
- * when `onnxruntime-node` is installed, else on the tfjs backend `initBackend` picks (see {@link LoadCnnOptions}).
+ * Loads a model folder written by the trainer (model.json, weights.bin, card.json) without tfjs-layers. Inference runs
+ * its ONNX graph on onnxruntime when `onnxruntime-node` is installed, else on tfjs (see {@link LoadCnnOptions}).
  * @throws {EngineError} for a bad `engine`, or `onnxruntime` asked for and not installed.
+ * @throws {ModelFolderError} for a missing, damaged or unreadable model folder (naming the file and the cause).
  */
 export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promise<FerCnn> {
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new RangeError(`threads must be a positive whole number, got ${options.threads}`);
   }
   const engine = await resolveEngine(options.engine);
-  await initBackend();
   const card = await readModelCard(dir);
-  const model = await loadLayersModel(dir);
+  const description = await readCnnDescription(dir);
   const size = card.preprocess.size;
   const prepared = (pixels: Uint8Array, count: number) => {
     if (pixels.length !== count * size * size) {
@@ -71,13 +72,14 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
     }
     return prepareFaces(pixels, count, card.preprocess);
   };
-  let forward: Forward;
-  try {
-    forward = engine.engine === "onnxruntime" ? await onnxForward(engine.ort, model, size, options.threads) : tfjsForward(model, size);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  // tfjs: the ONNX interpreter on the tfjs backend already active, else the one `initBackend` picks.
+  const ort = engine.engine === "onnxruntime" ? engine.ort : (await import("@fer/runtime/tfjs")).tfjsOnnxRuntime();
+  const forward = await onnxForward(ort, description, size, options.threads);
+  const layerOf = (name: string) => {
+    const layer = description.layers.find((l) => l.name === name);
+    if (layer === undefined) throw new TypeError(`the model has no layer ${name}`);
+    return layer;
+  };
   let disposed = false;
   const cnn: FerCnn = {
     card,
@@ -93,21 +95,20 @@ export async function loadCnn(dir: string, options: LoadCnnOptions = {}): Promis
       return argmaxRows(values, width);
     },
     featureSize(layer) {
-      return (model.getLayer(layer).outputShape as number[])[1] ?? 0;
+      return layerOf(layer).shape[0] ?? 0;
     },
     logitsWeights() {
-      const [kernel, bias] = model.getLayer(LOGITS_LAYER).getWeights();
+      const { kernel, bias } = layerOf(LOGITS_LAYER).weights;
       if (kernel === undefined || bias === undefined) throw new TypeError(`layer ${LOGITS_LAYER} has no kernel and bias`);
-      return { kernel: Float32Array.from(kernel.dataSync()), bias: Float32Array.from(bias.dataSync()) };
+      return { kernel: Float32Array.from(kernel.values), bias: Float32Array.from(bias.values) };
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       forward.release();
-      model.dispose();
     },
   };
-  rememberLayersModel(cnn, model);
+  rememberModelDir(cnn, dir);
   return cnn;
 }
 

@@ -1,28 +1,24 @@
-import type * as tfl from "@tensorflow/tfjs-layers";
-import type { FeatureLayer } from "./architectures.js";
-import { extractFeatures, INFERENCE_BATCH, runBatched } from "./inference.js";
-import { layersModelToOnnx } from "./onnx/layers-to-onnx.js";
+import type { FeatureLayer } from "./architecture-specs.js";
+import type { CnnDescription } from "./onnx/cnn-description.js";
+import { cnnToOnnx } from "./onnx/layers-to-onnx.js";
 import { createCpuSession, type OnnxRuntime } from "@fer/runtime";
+
+/** Default number of faces per forward pass at inference. */
+export const INFERENCE_BATCH = 256;
 
 /** One engine's forward pass: one Dense layer's output (or the scores) of `count` prepared faces, `[count, width]`. */
 export interface Forward {
   run(faces: Float32Array, count: number, layer: FeatureLayer | "scores"): Promise<{ values: Float32Array; width: number }>;
-  /** Frees what the engine holds besides the tfjs model. */
+  /** Frees the session. Idempotent. */
   release(): void;
 }
 
-/** The forward pass on the tfjs backend. */
-export function tfjsForward(model: tfl.LayersModel, size: number): Forward {
-  return {
-    run: (faces, count, layer) =>
-      layer === "scores" ? runBatched(model, faces, count, size) : extractFeatures(model, layer, faces, count, size),
-    release() {},
-  };
-}
-
-/** The forward pass on an onnxruntime session over the ONNX form of `model` (its weights as they are now). */
-export async function onnxForward(ort: OnnxRuntime, model: tfl.LayersModel, size: number, threads: number | undefined): Promise<Forward> {
-  const { bytes, names } = layersModelToOnnx(model);
+/**
+ * The forward pass of a CNN as its ONNX graph ({@link cnnToOnnx}) on an onnxruntime-shaped runtime: onnxruntime-node,
+ * or the tfjs-core interpreter of `@fer/runtime/tfjs` (the `tfjs` engine), `INFERENCE_BATCH` faces per run.
+ */
+export async function onnxForward(ort: OnnxRuntime, description: CnnDescription, size: number, threads: number | undefined): Promise<Forward> {
+  const { bytes, names } = cnnToOnnx(description);
   const session = await createCpuSession(ort, bytes, threads);
   const per = size * size;
   let released = false;

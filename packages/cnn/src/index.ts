@@ -1,8 +1,9 @@
 /**
  * `@fer/cnn`: load a trained fer CNN and run it (`loadCnn`: scores, predictions, features), its model card, its
- * architectures' names. The root entry's types are free of tfjs: a strict TypeScript app checks without
- * `skipLibCheck`. Training (`trainCnn`, `buildModel`, optimisers, losses, checkpoints, tfjs-layers models) is in
- * `@fer/cnn/train`.
+ * architectures' names. The root entry's types are free of tfjs, and it does not load tfjs-layers: a model folder is
+ * read as plain data (`readCnnDescription`) and runs as an ONNX graph. Training (`trainCnn`, `buildModel`, optimisers,
+ * losses, checkpoints, tfjs-layers models) is in `@fer/cnn/train`, which needs the optional peer
+ * `@tensorflow/tfjs-layers`.
  */
 export {
   ALL_ARCHITECTURES,
@@ -31,6 +32,9 @@ export {
   type ModelCard,
 } from "./model-card.js";
 export { ModelFolderError, readModelCard, writeModelCard } from "./model-folder.js";
+export { readCnnDescription } from "./model-files.js";
+export { type CnnDescription, CnnDescriptionError, type CnnWeight, type DescribedLayer } from "./onnx/cnn-description.js";
+export { MissingPackageError, TFJS_LAYERS_PACKAGE } from "./missing-package.js";
 export { accuracy, argmaxRows } from "./metrics.js";
 export {
   DatasetMismatchError,

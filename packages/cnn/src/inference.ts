@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
-import { FEATURE_LAYERS, type FeatureLayer } from "./architectures.js";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { tfl as tfLayers } from "./tfjs-layers.js";
+import { FEATURE_LAYERS, type FeatureLayer } from "./architecture-specs.js";
+import { INFERENCE_BATCH } from "./forward.js";
 
 export { accuracy, argmaxRows } from "./metrics.js";
 
-/** Default number of faces per forward pass at inference. */
-export const INFERENCE_BATCH = 256;
+export { INFERENCE_BATCH };
 
 function checkFaces(faces: Float32Array, count: number, size: number): void {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
@@ -53,7 +54,7 @@ export function featureModel(model: tfl.LayersModel, layer: FeatureLayer): tfl.L
   let sub = cache.get(layer);
   if (sub === undefined) {
     const output = model.getLayer(FEATURE_LAYERS[layer]).output as tfl.SymbolicTensor;
-    sub = tfl.model({ inputs: model.inputs, outputs: output });
+    sub = tfLayers.model({ inputs: model.inputs, outputs: output });
     cache.set(layer, sub);
   }
   return sub;

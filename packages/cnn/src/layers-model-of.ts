@@ -1,20 +1,15 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { FerCnn } from "./cnn-model.js";
-
-/** The tfjs-layers model behind each loaded CNN (for the training entry's {@link layersModelOf}). */
-const layersModels = new WeakMap<FerCnn, tfl.LayersModel>();
+import { modelDirOf } from "./model-dirs.js";
+import { loadLayersModel } from "./model-io.js";
 
 /**
- * The tfjs-layers model a CNN from `loadCnn` runs (owned by the CNN: disposed by its `dispose()`). In the
- * `@fer/cnn/train` entry, whose types are tfjs-layers'; the root entry's `FerCnn` does not expose it.
+ * A tfjs-layers model of the folder a CNN from `loadCnn` was loaded from (`loadCnn` itself runs an ONNX graph and holds
+ * no tfjs-layers model). A new model each call, owned by the caller (dispose it). In the `@fer/cnn/train` entry,
+ * whose types are tfjs-layers'.
  */
-export function layersModelOf(cnn: FerCnn): tfl.LayersModel {
-  const model = layersModels.get(cnn);
-  if (model === undefined) throw new TypeError("not a CNN loaded by loadCnn of this copy of @fer/cnn");
-  return model;
-}
-
-/** Records the model behind a CNN `loadCnn` made (kept apart so that cnn-model's declarations stay free of tfjs). */
-export function rememberLayersModel(cnn: FerCnn, model: tfl.LayersModel): void {
-  layersModels.set(cnn, model);
+export async function layersModelOf(cnn: FerCnn): Promise<tfl.LayersModel> {
+  const dir = modelDirOf(cnn);
+  if (dir === undefined) throw new TypeError("not a CNN loaded by loadCnn of this copy of @fer/cnn");
+  return loadLayersModel(dir);
 }

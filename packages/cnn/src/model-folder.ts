@@ -8,8 +8,8 @@ export const CARD_JSON = "card.json";
 
 /** Thrown when a model folder is missing, incomplete or of another format. */
 export class ModelFolderError extends Error {
-  constructor(readonly dir: string, detail: string) {
-    super(`Cannot load fer CNN model from ${dir}: ${detail}`);
+  constructor(readonly dir: string, detail: string, options?: { cause?: unknown }) {
+    super(`Cannot load fer CNN model from ${dir}: ${detail}`, options);
     this.name = "ModelFolderError";
   }
 }

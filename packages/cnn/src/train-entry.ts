@@ -1,9 +1,13 @@
 /**
  * `@fer/cnn/train`: train fer CNNs and work with their tfjs-layers models: `trainCnn`, `buildModel`, optimisers,
  * losses, learning-rate and batch schedules, augmentation, soft targets, checkpoints, experiment tables, layers-model
- * files and batched tfjs inference. Its types are tfjs-layers' and tfjs-core's: a strict TypeScript app that imports
- * this entry needs `skipLibCheck` (tfjs-layers' declarations do not check under `strict`).
+ * files and batched tfjs inference. It needs `@tensorflow/tfjs-layers` (an optional peer of `@fer/cnn`): importing it
+ * without that package throws a `MissingPackageError` naming it. Its types are tfjs-layers' and tfjs-core's: a strict
+ * TypeScript app that imports this entry needs `skipLibCheck` (tfjs-layers' declarations do not check under `strict`).
  */
+// First: loads tfjs-layers, or throws the MissingPackageError, before any module below calls it.
+import "./tfjs-layers.js";
+export { MissingPackageError, TFJS_LAYERS_PACKAGE } from "./missing-package.js";
 export { buildModel, type BuildModelOptions } from "./architectures.js";
 export { isOptimizerName, type OptimizerSpec, resolveOptimizerSpec } from "./optimizer-spec.js";
 export { layersModelFiles, loadLayersModel, saveLayersModel, saveModelFolder } from "./model-io.js";

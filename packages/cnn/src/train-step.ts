@@ -3,7 +3,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { LOGITS_LAYER, type OutputKind } from "./architectures.js";
 import { seededRandom } from "@fer/preprocess";
 import { classificationLoss, type CrossEntropyFrom } from "./losses.js";
-import { batchNormWeights, layerGraph } from "./onnx/layer-graph.js";
+import { batchNormVariables, layersModelGraph } from "./onnx/layers-model.js";
 
 /** Sum of the batch loss (mean loss × images) and number of right answers of one step. */
 export interface StepResult {
@@ -93,7 +93,7 @@ export function updateMovingStatistics(model: tfl.LayersModel, stats: readonly B
   for (const s of stats) {
     const layer = model.getLayer(s.layer);
     const momentum = Number((layer.getConfig() as { momentum?: number }).momentum ?? 0.99);
-    const { movingMean, movingVariance } = batchNormWeights(layer);
+    const { movingMean, movingVariance } = batchNormVariables(layer);
     tf.tidy(() => {
       for (const [variable, value] of [
         [movingMean, s.mean],
@@ -119,7 +119,7 @@ export function hasTrainingState(model: tfl.LayersModel): boolean {
  * taken before its activation.
  */
 function trainingForward(model: tfl.LayersModel, xs: tf.Tensor4D, masks: ReadonlyMap<string, Float32Array>, stats: BatchStatistics[], logits: boolean): tf.Tensor2D {
-  const layers = layerGraph(model);
+  const layers = layersModelGraph(model);
   const values = new Map<string, tf.Tensor>([[layers[0]!.name, xs]]);
   const n = xs.shape[0];
   for (const gl of layers.slice(1)) {
@@ -130,7 +130,7 @@ function trainingForward(model: tfl.LayersModel, xs: tf.Tensor4D, masks: Readonl
     if (gl.kind === "Dropout") {
       y = mask === undefined ? x : tf.mul(x, tf.tensor(mask, [n, ...gl.shape]));
     } else if (gl.kind === "BatchNormalization") {
-      const { gamma, beta } = batchNormWeights(gl.layer);
+      const { gamma, beta } = batchNormVariables(gl.layer);
       const axes = x.rank === 4 ? [0, 1, 2] : [0];
       const { mean, variance } = tf.moments(x, axes);
       stats.push({ layer: gl.name, mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D) });

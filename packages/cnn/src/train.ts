@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import {
   concatDatasets,
   mirrorFaces,
@@ -23,6 +23,7 @@ import { initBackend, describeBackend } from "@fer/runtime";
 import { augmentRandom, batchRandom, epochOrder, gatherBatch, shiftFaces } from "./batches.js";
 import { accuracy, argmaxRows, runBatched } from "./inference.js";
 import { onnxForward } from "./forward.js";
+import { describeLayersModel } from "./onnx/layers-model.js";
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
 import { layersModelFiles, loadLayersModel, readModelCard, saveModelFolder } from "./model-io.js";
 import { createProgressBar } from "@fer/runtime";
@@ -663,7 +664,7 @@ async function validationScores(
   threads: number | undefined,
 ): Promise<{ values: Float32Array; width: number }> {
   if (engine.engine !== "onnxruntime") return runBatched(model, faces, count, size);
-  const forward = await onnxForward(engine.ort, model, size, threads);
+  const forward = await onnxForward(engine.ort, describeLayersModel(model), size, threads);
   try {
     return await forward.run(faces, count, "scores");
   } finally {

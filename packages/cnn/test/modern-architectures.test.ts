@@ -9,13 +9,13 @@ import { ARCHITECTURE_SPECS, buildModel, FEATURE_LAYERS, isArchitecture, LOGITS_
 import { initBackend } from "@fer/runtime";
 import { forwardFlops } from "../src/flops.js";
 import { loadLayersModel, saveLayersModel } from "../src/model-io.js";
-import { layersModelToOnnx } from "../src/onnx/layers-to-onnx.js";
+import { layersModelToOnnx } from "../src/onnx/layers-model.js";
 import type { OnnxRuntime } from "@fer/runtime";
 import { createOnnxStepRunner } from "../src/onnx-train-step.js";
 import { createLocalStepRunner, stepSeed } from "../src/train-step.js";
 import { requireOnnxRuntime } from "./onnxruntime.js";
 import { maxAbs, maxAbsDiff } from "./differences.js";
-import { randomArray } from "./random.js";
+import { randomArray, randomiseBatchNorm } from "./random.js";
 import { fer2013 } from "./shared-data.js";
 
 let ort: OnnxRuntime;
@@ -46,16 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** Random gamma, beta and moving statistics in every batch-norm layer, so that folding them is not a no-op. */
-function randomiseBatchNorm(model: tfl.LayersModel): void {
-  let seed = 1;
-  for (const layer of model.layers.filter((l) => l.getClassName() === "BatchNormalization")) {
-    const c = layer.getWeights()[0]!.shape[0]!;
-    const r = () => randomArray(c, seed++);
-    layer.setWeights([tf.tensor1d(r().map((v) => 1 + 0.5 * v)), tf.tensor1d(r().map((v) => 0.3 * v)), tf.tensor1d(r().map((v) => 0.2 * v)), tf.tensor1d(r().map((v) => 1 + 0.5 * v))]);
-  }
-}
 
 function movingStatistics(model: tfl.LayersModel): Float32Array[] {
   return model.weights.filter((w) => /moving_(mean|variance)$/.test(w.originalName)).map((w) => w.read().dataSync() as Float32Array);

@@ -139,7 +139,9 @@ describe("training on a small slice of FER2013", () => {
 
     const cnn = await loadCnn(raw.bestDir, { engine: "tfjs" });
     const pixels = small.pixels.subarray(0, 3 * 48 * 48);
-    const direct = tf.tidy(() => (layersModelOf(cnn).predict(tf.tensor4d(Float32Array.from(pixels), [3, 48, 48, 1])) as tf.Tensor).dataSync());
+    const layersModel = await layersModelOf(cnn);
+    const direct = tf.tidy(() => (layersModel.predict(tf.tensor4d(Float32Array.from(pixels), [3, 48, 48, 1])) as tf.Tensor).dataSync());
+    layersModel.dispose();
     const scores = await cnn.scores(pixels, 3);
     scores.forEach((v, i) => expect(v).toBeCloseTo(direct[i]!, 5));
     cnn.dispose();

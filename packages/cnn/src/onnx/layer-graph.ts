@@ -1,21 +1,12 @@
-import type * as tfl from "@tensorflow/tfjs-layers";
+import { CnnDescriptionError, type CnnDescription, type CnnWeight, type DescribedLayer } from "./cnn-description.js";
 
-/** One layer of a model's graph, with the layers it reads and how many layers read it. */
-export interface GraphLayer {
-  readonly layer: tfl.layers.Layer;
-  readonly name: string;
-  /** tfjs-layers class name (`Conv2D`, `BatchNormalization`, `Add`, ...). */
-  readonly kind: string;
-  readonly config: Record<string, unknown>;
-  /** Names of the layers whose outputs this layer reads, in order. */
-  readonly inputs: readonly string[];
+/** One layer of a model's graph, with how many layers read it. */
+export interface GraphLayer extends DescribedLayer {
   /** How many later layers read this layer's output (0 for the model's output). */
   readonly consumers: number;
-  /** The output shape without the batch axis: `[h, w, c]` or `[units]`. */
-  readonly shape: readonly number[];
 }
 
-/** Thrown for a model whose graph fer cannot walk (shared layers, several inputs or outputs). */
+/** Thrown for a model whose graph fer cannot walk (shared layers, several inputs or outputs, unknown layers). */
 export class LayerGraphError extends Error {
   constructor(message: string) {
     super(message);
@@ -24,30 +15,13 @@ export class LayerGraphError extends Error {
 }
 
 /**
- * The layers of a single-input, single-output tfjs-layers model in topological order (tfjs-layers keeps
- * `model.layers` sorted so that every layer comes after the layers it reads), the InputLayer first. Each layer must
- * be applied once (no shared layers); a layer's output may be read by several layers (a residual connection).
+ * The layers of a CNN description in topological order (every layer after the layers it reads), the input layer first,
+ * each with the number of layers that read it (more than one: a residual connection).
  */
-export function layerGraph(model: tfl.LayersModel): GraphLayer[] {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new LayerGraphError(`model ${model.name}: expected one input and one output`);
-  const seen = new Set<string>();
+export function layerGraph(description: CnnDescription): GraphLayer[] {
   const consumers = new Map<string, number>();
-  const out: Array<Omit<GraphLayer, "consumers">> = [];
-  for (const layer of model.layers) {
-    const kind = layer.getClassName();
-    if (layer.inboundNodes.length !== 1) throw new LayerGraphError(`layer ${layer.name}: a layer applied ${layer.inboundNodes.length} times cannot be written out`);
-    const inputs = kind === "InputLayer" ? [] : layer.inboundNodes[0]!.inboundLayers.map((l) => l.name);
-    for (const i of inputs) {
-      if (!seen.has(i)) throw new LayerGraphError(`layer ${layer.name}: reads ${i}, which comes later`);
-      consumers.set(i, (consumers.get(i) ?? 0) + 1);
-    }
-    seen.add(layer.name);
-    const shape = (kind === "InputLayer" ? model.inputs[0]!.shape : (layer.outputShape as (number | null)[])).slice(1) as number[];
-    out.push({ layer, name: layer.name, kind, config: layer.getConfig() as Record<string, unknown>, inputs, shape });
-  }
-  if (out[0]?.kind !== "InputLayer") throw new LayerGraphError(`model ${model.name}: the first layer is not its input`);
-  if (out.at(-1)!.layer !== model.outputLayers[0]) throw new LayerGraphError(`model ${model.name}: the last layer is not its output`);
-  return out.map((l) => ({ ...l, consumers: consumers.get(l.name) ?? 0 }));
+  for (const l of description.layers) for (const i of l.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  return description.layers.map((l) => ({ ...l, consumers: consumers.get(l.name) ?? 0 }));
 }
 
 /** A square size or stride from a layer config (`3` or `[3, 3]`). */
@@ -68,13 +42,15 @@ export function convPadding(size: number, kernel: number, stride: number, paddin
   return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
 }
 
-/** Names of the weights of a BatchNormalization layer (gamma and beta may be absent with `scale`/`center` false). */
-export function batchNormWeights(layer: tfl.layers.Layer): { gamma?: tfl.LayerVariable; beta?: tfl.LayerVariable; movingMean: tfl.LayerVariable; movingVariance: tfl.LayerVariable } {
-  const find = (suffix: string) => layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`) || w.originalName === suffix);
-  const movingMean = find("moving_mean");
-  const movingVariance = find("moving_variance");
-  if (movingMean === undefined || movingVariance === undefined) throw new LayerGraphError(`layer ${layer.name}: no moving_mean / moving_variance weights`);
-  const gamma = find("gamma");
-  const beta = find("beta");
-  return { ...(gamma === undefined ? {} : { gamma }), ...(beta === undefined ? {} : { beta }), movingMean, movingVariance };
+/** A weight a layer must have. */
+export function requiredWeight(layer: DescribedLayer, name: string): CnnWeight {
+  const w = layer.weights[name];
+  if (w === undefined) throw new CnnDescriptionError(`layer ${layer.name}: no ${name} weight (the weights manifest has none named ${layer.name}/${name})`);
+  return w;
+}
+
+/** The weights of a BatchNormalization layer (gamma and beta may be absent with `scale`/`center` false). */
+export function batchNormWeights(layer: DescribedLayer): { gamma?: CnnWeight; beta?: CnnWeight; movingMean: CnnWeight; movingVariance: CnnWeight } {
+  const { gamma, beta } = layer.weights;
+  return { ...(gamma === undefined ? {} : { gamma }), ...(beta === undefined ? {} : { beta }), movingMean: requiredWeight(layer, "moving_mean"), movingVariance: requiredWeight(layer, "moving_variance") };
 }

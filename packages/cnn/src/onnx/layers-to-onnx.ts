@@ -1,6 +1,5 @@
-import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
-import { batchNormWeights, layerGraph } from "./layer-graph.js";
+import type { CnnDescription, CnnWeight, DescribedLayer } from "./cnn-description.js";
+import { batchNormWeights, layerGraph, requiredWeight } from "./layer-graph.js";
 import { OnnxGraphBuilder } from "@fer/runtime";
 
 /** Names of the ONNX graph's input and outputs: every Dense layer's output (after its activation) is an output. */
@@ -11,7 +10,7 @@ export interface OnnxCnnOutputs {
   scores: string;
 }
 
-type Config = Record<string, unknown>;
+type Config = Readonly<Record<string, unknown>>;
 
 function pair(v: unknown, what: string): [number, number] {
   const a = Array.isArray(v) ? v : [v, v];
@@ -25,8 +24,19 @@ function activationOf(config: Config, layer: string): string {
   return a;
 }
 
+/** A convolution kernel from tfjs's `[kh, kw, cin, cout]` to ONNX's `[cout, cin, kh, kw]`. */
+function onnxConvKernel(k: CnnWeight): Float32Array {
+  const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
+  const out = new Float32Array(k.values.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + y) * kw + x] = k.values[((y * kw + x) * cin + i) * cout + o]!;
+  return out;
+}
+
 /**
- * Writes a tfjs-layers model (one `[h, w, c]` input, channels-last, as fer's architectures are built) as an ONNX graph
+ * Writes a CNN (one `[h, w, c]` input, channels-last, as fer's architectures are built) as an ONNX graph
  * for inference: NHWC input `[batch, h, w, c]`, NCHW inside, Flatten in the channels-last order tfjs uses, so every
  * output equals the layers model's. The model is walked as a graph (residual Add layers). Layers: Conv2D, Dense,
  * MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout (inference: nothing), Add, ReLU, Activation
@@ -34,24 +44,24 @@ function activationOf(config: Config, layer: string): string {
  * before it when that layer is linear and read by the batch norm only (scaled kernel, shifted bias). Throws for any
  * other layer or setting.
  */
-export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; names: OnnxCnnOutputs } {
-  const g = new OnnxGraphBuilder(model.name);
-  const inputShape = model.inputs[0]?.shape;
-  if (model.inputs.length !== 1 || inputShape?.length !== 4) throw new Error("expected one [batch, h, w, c] input");
-  const [, h, w, c] = inputShape as [null, number, number, number];
+export function cnnToOnnx(description: CnnDescription): { bytes: Uint8Array; names: OnnxCnnOutputs } {
+  const g = new OnnxGraphBuilder(description.name);
+  const layers = layerGraph(description);
+  const inputShape = layers[0]!.shape;
+  if (inputShape.length !== 3) throw new Error("expected one [batch, h, w, c] input");
+  const [h, w, c] = inputShape as [number, number, number];
   const input = g.addInput("face", ["batch", h, w, c]);
-  const layers = layerGraph(model);
   const byName = new Map(layers.map((l) => [l.name, l]));
   const values = new Map<string, string>([[layers[0]!.name, g.addNode("Transpose", [input], ["nchw"], { perm: { ints: [0, 3, 1, 2] } })]]);
   const dense: Record<string, string> = {};
   /** Per-channel scale and shift of a BatchNormalization layer at inference (moving statistics). */
-  const affine = (layer: tfl.layers.Layer): { scale: Float32Array; shift: Float32Array } => {
+  const affine = (layer: DescribedLayer): { scale: Float32Array; shift: Float32Array } => {
     const { gamma, beta, movingMean, movingVariance } = batchNormWeights(layer);
-    const eps = Number((layer.getConfig() as Config).epsilon ?? 1e-3);
-    const mean = movingMean.read().dataSync() as Float32Array;
-    const variance = movingVariance.read().dataSync() as Float32Array;
-    const gammas = gamma?.read().dataSync() as Float32Array | undefined;
-    const betas = beta?.read().dataSync() as Float32Array | undefined;
+    const eps = Number(layer.config.epsilon ?? 1e-3);
+    const mean = movingMean.values;
+    const variance = movingVariance.values;
+    const gammas = gamma?.values;
+    const betas = beta?.values;
     const scale = new Float32Array(mean.length);
     const shift = new Float32Array(mean.length);
     for (let i = 0; i < mean.length; i++) {
@@ -61,14 +71,14 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
     return { scale, shift };
   };
   /** The BatchNormalization layer folded into `gl` (a linear Conv2D/Dense read by it alone), if there is one. */
-  const foldedInto = new Map<string, tfl.layers.Layer>();
+  const foldedInto = new Map<string, DescribedLayer>();
   for (const gl of layers) {
     if (gl.kind !== "BatchNormalization") continue;
     const before = byName.get(gl.inputs[0]!)!;
-    if ((before.kind === "Conv2D" || before.kind === "Dense") && before.consumers === 1 && (before.config.activation ?? "linear") === "linear") foldedInto.set(before.name, gl.layer);
+    if ((before.kind === "Conv2D" || before.kind === "Dense") && before.consumers === 1 && (before.config.activation ?? "linear") === "linear") foldedInto.set(before.name, gl);
   }
   for (const gl of layers.slice(1)) {
-    const { layer, kind, config, name } = gl;
+    const { kind, config, name } = gl;
     const x = values.get(gl.inputs[0]!)!;
     if (config.dataFormat !== undefined && config.dataFormat !== "channelsLast") {
       throw new Error(`layer ${name}: data format ${String(config.dataFormat)} is not supported`);
@@ -79,22 +89,21 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
       if (a === "softmax") return g.addNode("Softmax", [y], [`${name}_softmax`], { axis: { int: -1 } });
       return y;
     };
-    const weights = layer.getWeights();
     let y: string;
     if (kind === "Conv2D" || kind === "Dense") {
-      const [kernel, bias] = weights as [tf.Tensor, tf.Tensor1D | undefined];
+      const kernel = requiredWeight(gl, "kernel");
+      const bias = config.useBias === false ? undefined : requiredWeight(gl, "bias");
       const units = kernel.shape.at(-1)!;
       const fold = foldedInto.get(name);
       const { scale, shift } = fold === undefined ? { scale: undefined, shift: undefined } : affine(fold);
       // ONNX layout: [cout, cin, kh, kw] for a convolution, [in, units] for Dense.
-      const k = tf.tidy(() => (kind === "Conv2D" ? tf.transpose(kernel, [3, 2, 0, 1]) : kernel).dataSync() as Float32Array);
-      const kernelValues = new Float32Array(k);
+      const kernelValues = kind === "Conv2D" ? onnxConvKernel(kernel) : Float32Array.from(kernel.values);
       const per = kind === "Conv2D" ? kernelValues.length / units : 1;
       const stride = kind === "Conv2D" ? 1 : units;
       if (scale !== undefined) {
         for (let i = 0; i < kernelValues.length; i++) kernelValues[i] = (kernelValues[i] as number) * (scale[kind === "Conv2D" ? Math.floor(i / per) : i % stride] as number);
       }
-      const biasValues = bias === undefined ? new Float32Array(units) : new Float32Array(bias.dataSync() as Float32Array);
+      const biasValues = bias === undefined ? new Float32Array(units) : Float32Array.from(bias.values);
       if (scale !== undefined) for (let i = 0; i < units; i++) biasValues[i] = (biasValues[i] as number) * (scale[i] as number) + (shift![i] as number);
       const biasName = g.addFloatInitializer(`${name}_bias`, [units], biasValues);
       if (kind === "Conv2D") {
@@ -107,16 +116,16 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
           auto_pad: { string: config.padding === "same" ? "SAME_UPPER" : "VALID" },
         });
       } else {
-        y = g.addNode("Gemm", [x, g.addFloatInitializer(`${name}_kernel`, kernel.shape, kernelValues), biasName], [name]);
+        y = g.addNode("Gemm", [x, g.addFloatInitializer(`${name}_kernel`, [...kernel.shape], kernelValues), biasName], [name]);
       }
       y = activate(y);
       if (kind === "Dense" && fold === undefined) dense[name] = y;
     } else if (kind === "BatchNormalization") {
-      const folded = foldedInto.get(gl.inputs[0]!) === layer;
+      const folded = foldedInto.get(gl.inputs[0]!) === gl;
       if (folded) {
         y = x;
       } else {
-        const { scale, shift } = affine(layer);
+        const { scale, shift } = affine(gl);
         const shape = gl.shape.length === 3 ? [scale.length, 1, 1] : [scale.length];
         y = g.addNode("Add", [g.addNode("Mul", [x, g.addFloatInitializer(`${name}_scale`, shape, scale)], [`${name}_scaled`]), g.addFloatInitializer(`${name}_shift`, shape, shift)], [name]);
       }
@@ -129,6 +138,7 @@ export function layersModelToOnnx(model: tfl.LayersModel): { bytes: Uint8Array; 
         strides: { ints: pair(config.strides ?? config.poolSize, name) },
       });
     } else if (kind === "GlobalAveragePooling2D") {
+      if (config.keepDims === true) throw new Error(`layer ${name}: keepDims is not supported`);
       y = g.addNode("Flatten", [g.addNode("GlobalAveragePool", [x], [`${name}_pool`])], [name], { axis: { int: 1 } });
     } else if (kind === "Flatten") {
       y = gl.shape.length === 1 && byName.get(gl.inputs[0]!)!.shape.length === 1 ? x : g.addNode("Flatten", [g.addNode("Transpose", [x], [`${name}_nhwc`], { perm: { ints: [0, 2, 3, 1] } })], [name], { axis: { int: 1 } });

@@ -1,7 +1,8 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { OutputKind } from "../architectures.js";
 import type { CrossEntropyFrom } from "../losses.js";
-import { batchNormWeights, convPadding, layerGraph, squareSize, type GraphLayer } from "./layer-graph.js";
+import { convPadding, squareSize } from "./layer-graph.js";
+import { batchNormVariables, layersModelGraph, type LayersModelGraphLayer } from "./layers-model.js";
 import { OnnxGraphBuilder } from "@fer/runtime";
 
 /** A Dropout layer's mask feed: tfjs layout `[batch, ...shape]`, each value 0 (dropped) or 1 / (1 - rate) (kept). */
@@ -84,9 +85,9 @@ type Backward = (dy: string) => ReadonlyArray<string | undefined>;
  */
 export function layersModelToOnnxTraining(model: tfl.LayersModel, output: OutputKind, crossEntropy: CrossEntropyFrom = "probabilities"): OnnxTrainingGraph {
   const g = new OnnxGraphBuilder(`${model.name}_training`);
-  let layers: GraphLayer[];
+  let layers: LayersModelGraphLayer[];
   try {
-    layers = layerGraph(model);
+    layers = layersModelGraph(model);
   } catch (e) {
     throw new TrainingGraphError((e as Error).message);
   }
@@ -188,7 +189,7 @@ export function layersModelToOnnxTraining(model: tfl.LayersModel, output: Output
       const rank = x.shape.length + 1;
       const axis = Array.isArray(config.axis) ? config.axis : [config.axis];
       if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== rank - 1)) throw new TrainingGraphError(`layer ${name}: batch normalisation over the channels only`);
-      const bn = batchNormWeights(layer);
+      const bn = batchNormVariables(layer);
       const channels = x.shape[0]!;
       const axes = rank === 4 ? [0, 2, 3] : [0];
       const bshape = rank === 4 ? [1, channels, 1, 1] : [1, channels];

@@ -112,24 +112,6 @@ function loaders(wasmThreads: number): Record<BackendName, () => Promise<Backend
 
 const BACKEND_NAMES: readonly string[] = ["tensorflow", "wasm", "cpu"];
 
-let registration: Promise<void> | undefined;
-
-/**
- * tfjs-core's Node build registers no gradients; tfjs-layers registers all of them (in its CommonJS and ESM builds
- * alike), and training needs them even for models written against tfjs-core alone. tfjs-layers is an optional peer:
- * `@fer/cnn` (the package that trains) depends on it; inference needs no gradients, so without it nothing is missing.
- */
-async function registerGradients(): Promise<void> {
-  if (tf.getGradient("Conv2D") !== undefined) return;
-  try {
-    // A plain string variable keeps bundlers and tsc from resolving the optional peer.
-    const layers: string = "@tensorflow/tfjs-layers";
-    await import(layers);
-  } catch {
-    // not installed: inference only
-  }
-}
-
 let chosen: { key: string; info: Promise<BackendInfo> } | undefined;
 
 function requested(options: InitBackendOptions): BackendName | "auto" {
@@ -168,12 +150,13 @@ async function choose(want: BackendName | "auto", forcedBy: string, threads: num
  * Calling it again returns the same choice unless a different backend is requested.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  registration ??= registerGradients();
   const want = requested(options);
   const forcedBy = options.backend !== undefined ? "option" : "FER_TF_BACKEND";
   if (chosen === undefined || (want !== "auto" && chosen.key !== want)) {
     const threads = wasmThreads(options);
-    const info = registration.then(() => choose(want, forcedBy, threads)).then(async (i) => {
+    // No gradient is registered here: tfjs-core's Node build has none, and `@fer/cnn/train` (the only code that takes
+    // gradients) loads tfjs-layers, which registers them all; inference never loads tfjs-layers.
+    const info = choose(want, forcedBy, threads).then(async (i) => {
       await tf.ready();
       return i;
     });
