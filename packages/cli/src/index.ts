@@ -23,6 +23,7 @@ export {
 export {
   evaluateSyntheticPortraits,
   matchFace,
+  rangeOf,
   describeFraming,
   SCALE_BUCKETS,
   ANGLE_BUCKETS,

@@ -2,7 +2,7 @@ import { frameFace, prepareFaceBytes, type GrayImage, type Image } from "@fer/pr
 import type { Detection, FaceDetector } from "@fer/face-detect";
 import { describe, expect, inject, it } from "vitest";
 import { createPipeline } from "@fer/pipeline";
-import { matchFace } from "../src/synth/evaluate.js";
+import { evaluateSyntheticPortraits, matchFace, rangeOf } from "../src/synth/evaluate.js";
 import { BACKGROUND_KINDS, portraitSpec, renderPortrait, type BackgroundPhoto } from "../src/synth/portraits.js";
 import { ferSlice } from "./helpers.js";
 
@@ -97,6 +97,31 @@ describe("synthetic portraits", async () => {
     expect(falseBoxes).toBe(2);
     expect(matchFace([found[0]!], face)).toEqual({ falseBoxes: 1 });
     expect(matchFace([], face)).toEqual({ falseBoxes: 0 });
+  });
+
+  it("evaluateSyntheticPortraits: the core range (15-100% of the frame, at most 20 degrees), its misses, and the gap per bucket", async () => {
+    expect([rangeOf({ scale: 0.15, angle: -20 }), rangeOf({ scale: 1, angle: 20 }), rangeOf({ scale: 0.149, angle: 0 }), rangeOf({ scale: 0.5, angle: 20.5 })]).toEqual(["core", "core", "small", "turned"]);
+    const none: FaceDetector = { name: "yunet", detect: async () => [], dispose: () => {} };
+    const pipeline = await createPipeline({ cnn: inject("tinyCnnDir"), mirrorAverage: false });
+    try {
+      const r = await evaluateSyntheticPortraits({ faces, detectors: [none], framings: [{ margin: 0, align: "truth" }], pipeline, seed: 4, truthDetector: true });
+      const ranges = Array.from({ length: faces.count }, (_, i) => rangeOf(portraitSpec(i, { seed: 4 }, false)));
+      const count = (k: string) => ranges.filter((x) => x === k).length;
+      expect(count("core") + count("small") + count("turned")).toBe(faces.count);
+      expect(Math.min(count("core"), count("turned"))).toBeGreaterThan(0);
+      const [missed, truth] = r.detection;
+      expect([missed!.core, missed!.small, missed!.turned]).toEqual([[0, count("core")], [0, count("small")], [0, count("turned")]]);
+      expect(missed!.coreMissed).toEqual(ranges.flatMap((x, i) => (x === "core" ? [i] : [])));
+      expect([truth!.core[0], truth!.small[0], truth!.turned[0], truth!.coreMissed.length]).toEqual([count("core"), count("small"), count("turned"), 0]);
+      // The buckets add up to the whole: faces, right answers on the crops and on the originals.
+      const [acc] = r.accuracy;
+      for (const buckets of [acc!.byScale, acc!.byAngle]) {
+        const sum = (k: number) => buckets.reduce((s, b) => s + b[k]!, 0);
+        expect([sum(1), sum(2), sum(3)]).toEqual([acc!.faces, Math.round(acc!.accuracy * acc!.faces), Math.round(acc!.originalAccuracy * acc!.faces)]);
+      }
+    } finally {
+      pipeline.dispose();
+    }
   });
 
   it("the pipeline frames detected faces with frameFace: margin, and alignment by the detection's landmarks", async () => {

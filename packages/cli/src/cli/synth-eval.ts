@@ -13,6 +13,7 @@ import {
   ANGLE_BUCKETS,
   describeFraming,
   evaluateSyntheticPortraits,
+  rangeOf,
   SCALE_BUCKETS,
   type DetectorOutcome,
   type FramingConfig,
@@ -45,6 +46,11 @@ ${PIPELINE_FLAGS_HELP}
   --sheet-count N         (default 16)
   --sheet-detector NAME   (default: yunet if measured, else the first of --detectors)
 A pseudo-detector "truth" (the true face square and eye line) is measured too: the cost of the rendering itself.
+  --misses DIR            write every portrait of the core range (15%-100% of the frame, at most 20 degrees) whose
+                          face the --sheet-detector missed: DIR/s<seed>-<index>-<scale>pct-<angle>deg-<background>.png
+                          with the true square (green) and the detector's boxes (red), and the original 48x48 face
+                          (...-face.png)
+  --by-bucket             also print the gap of every detector and framing per scale and per angle bucket
   --json FILE             write the full result as JSON`;
 
 function list(s: string): string[] {
@@ -56,20 +62,22 @@ function pct(a: number, b: number): string {
 }
 
 /** The markdown tables `fer synth-eval` prints. */
-export function synthEvalTables(r: SynthEvalResult): string {
+export function synthEvalTables(r: SynthEvalResult, byBucket = false): string {
   const lines: string[] = [];
   const bucketName = (bounds: readonly number[], i: number, last: number, unit: (v: number) => string) =>
     `${unit(bounds[i] as number)}-${unit(i + 1 < bounds.length ? (bounds[i + 1] as number) : last)}`;
   const scaleNames = SCALE_BUCKETS.map((_, i) => bucketName(SCALE_BUCKETS, i, 1, (v) => `${Math.round(v * 100)}%`));
   const angleNames = ANGLE_BUCKETS.map((_, i) => bucketName(ANGLE_BUCKETS, i, 30, (v) => `${v}°`));
   lines.push(`Detection rate by face scale (face side / frame's shorter side), ${r.portraits} portraits:`, "");
-  lines.push(`| detector | ${scaleNames.join(" | ")} | all | 15-100%, ≤20° | false boxes / image | ms / image |`);
-  lines.push(`|---|${scaleNames.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
+  lines.push(`| detector | ${scaleNames.join(" | ")} | all | 15-100%, ≤20° | 10-15% | 15-100%, >20° | false boxes / image | ms / image |`);
+  lines.push(`|---|${scaleNames.map(() => "---:").join("|")}|---:|---:|---:|---:|---:|---:|`);
   for (const d of r.detection) {
     lines.push(
-      `| ${d.detector} | ${d.byScale.map(([, a, b]) => pct(a, b)).join(" | ")} | ${pct(d.detected, d.portraits)} | ${pct(d.core[0], d.core[1])} | ${d.falseBoxesPerImage.toFixed(2)} | ${d.msPerImage.toFixed(0)} |`,
+      `| ${d.detector} | ${d.byScale.map(([, a, b]) => pct(a, b)).join(" | ")} | ${pct(d.detected, d.portraits)} | ${pct(d.core[0], d.core[1])} | ${pct(d.small[0], d.small[1])} | ${pct(d.turned[0], d.turned[1])} | ${d.falseBoxesPerImage.toFixed(2)} | ${d.msPerImage.toFixed(0)} |`,
     );
   }
+  const missed = r.detection.filter((d) => d.coreMissed.length > 0 && d.detector !== "truth");
+  if (missed.length > 0) lines.push("", ...missed.map((d) => `${d.detector} missed in 15-100%, ≤20°: portraits ${d.coreMissed.join(", ")}`));
   lines.push("", "Detection rate by |rotation|:", "");
   lines.push(`| detector | ${angleNames.join(" | ")} |`);
   lines.push(`|---|${angleNames.map(() => "---:").join("|")}|`);
@@ -81,6 +89,15 @@ export function synthEvalTables(r: SynthEvalResult): string {
     lines.push(
       `| ${a.detector} | ${describeFraming(a.framing)} | ${a.faces} | ${(100 * a.accuracy).toFixed(2)}% | ${(100 * a.originalAccuracy).toFixed(2)}% | ${a.gapPoints.toFixed(2)} | ${(100 * a.endToEnd).toFixed(2)}% |`,
     );
+  }
+  if (byBucket) {
+    const gap = ([, faces, right, orig]: readonly number[]) => (faces === 0 ? "-" : `${((100 * ((orig as number) - (right as number))) / (faces as number)).toFixed(1)} (${faces})`);
+    lines.push("", "Gap in points (faces) by face scale:", "");
+    lines.push(`| detector | framing | ${scaleNames.join(" | ")} |`, `|---|---|${scaleNames.map(() => "---:").join("|")}|`);
+    for (const a of r.accuracy) lines.push(`| ${a.detector} | ${describeFraming(a.framing)} | ${a.byScale.map(gap).join(" | ")} |`);
+    lines.push("", "Gap in points (faces) by |rotation|:", "");
+    lines.push(`| detector | framing | ${angleNames.join(" | ")} |`, `|---|---|${angleNames.map(() => "---:").join("|")}|`);
+    for (const a of r.accuracy) lines.push(`| ${a.detector} | ${describeFraming(a.framing)} | ${a.byAngle.map(gap).join(" | ")} |`);
   }
   return lines.join("\n");
 }
@@ -139,6 +156,8 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
         "sheet-count": { type: "string", default: "16" },
         "sheet-detector": { type: "string" },
         json: { type: "string" },
+        misses: { type: "string" },
+        "by-bucket": { type: "boolean", default: false },
       },
     }));
   } catch (e) {
@@ -200,7 +219,19 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     const cols = 4;
     const sheetRows = Math.ceil(sheetCount / cols);
     const sheet = values.sheet !== undefined ? new Canvas(cols * (cell + 110), sheetRows * (cell + 24), [255, 255, 255]) : undefined;
-    const onPortrait = (p: SyntheticPortrait, found: ReadonlyMap<string, DetectorOutcome>, i: number) => {
+    const missDir = values.misses !== undefined ? path.resolve(values.misses) : undefined;
+    if (missDir !== undefined) await mkdir(missDir, { recursive: true });
+    const onPortrait = async (p: SyntheticPortrait, found: ReadonlyMap<string, DetectorOutcome>, i: number) => {
+      const outcome = found.get(sheetDetector as string);
+      if (missDir !== undefined && outcome !== undefined && outcome.match === undefined && rangeOf(p.spec) === "core") {
+        const c = Canvas.fromImage(p.image);
+        const fb = p.faceBox;
+        c.strokeRect(Math.round(fb.x), Math.round(fb.y), Math.round(fb.width), Math.round(fb.height), [0, 200, 0], 2);
+        for (const d of outcome.found) c.strokeRect(Math.round(d.x), Math.round(d.y), Math.round(d.width), Math.round(d.height), [230, 0, 0], 2);
+        const name = `s${seed}-${String(i).padStart(4, "0")}-${Math.round(p.spec.scale * 100)}pct-${p.spec.angle.toFixed(0)}deg-${p.spec.background}`;
+        await saveImageAs(c.toImage(), path.join(missDir, `${name}.png`));
+        await saveImageAs({ width: 48, height: 48, channels: 1, data: faces.pixels.subarray(i * 48 * 48, (i + 1) * 48 * 48) }, path.join(missDir, `${name}-face.png`));
+      }
       if (sheet === undefined || i >= sheetCount) return;
       const k = cell / Math.max(p.image.width, p.image.height);
       const w = Math.round(p.image.width * k);
@@ -259,7 +290,7 @@ export async function synthEvalCommand(argv: string[]): Promise<number> {
     }
     if (values.json !== undefined) await mkdir(path.dirname(path.resolve(values.json)), { recursive: true });
     if (values.json !== undefined) await writeFile(path.resolve(values.json), `${JSON.stringify({ ...result, seed, count: faces.count, cnn: cnnDir, models: pipeline.models }, null, 2)}\n`);
-    process.stdout.write(`${synthEvalTables(result)}\n\nmodels: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " (mirror-averaged)" : ""}; ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(`${synthEvalTables(result, values["by-bucket"])}\n\nmodels: ${pipeline.models.featuriser}, head ${pipeline.models.head}${pipeline.models.mirrorAverage ? " (mirror-averaged)" : ""}; ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     return 0;
   } catch (e) {
     return reportFailure("synth-eval", e);
