@@ -63,8 +63,6 @@ async function measure(config: Config, faces: number, single: number, rounds: nu
     preset: config.preset,
     engine: config.engine,
     threads: config.threads,
-    // The default detector (YuNet) runs on onnxruntime only; no detection is timed here.
-    ...(config.engine === "tfjs" ? { detector: "ssd-mobilenet-v1" } : {}),
   });
   try {
     const block = await trainingFaces(faces);
