@@ -259,7 +259,7 @@ class SsdMobilenetDetector implements FaceDetector {
  * its anchor shapes. Reads the weights as tfjs tensors (on the active backend, else `initBackend()`'s) and frees them.
  * @throws {FaceDetectError} `model-load` if the weights cannot be read or are not the SSD's.
  */
-export async function readSsdGraph(dir: string): Promise<{ onnx: Uint8Array; anchorShapes: SsdParams["anchorShapes"] }> {
+export async function readSsdGraph(dir: string): Promise<{ onnx: Uint8Array; anchorShapes: { h: number; w: number }[][] }> {
   await ensureBackend();
   const weights = await loadWeightsFromDisk(dir, MODEL);
   try {
