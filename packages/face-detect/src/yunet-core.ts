@@ -55,6 +55,20 @@ export interface YunetPassOptions extends Omit<CommonDetectorOptions, "maxSide">
    * `[-25, 25]`; `[]` turns them off.
    */
   rotations?: readonly number[];
+  /**
+   * The retry and turned passes run only when the passes before them saw a candidate: a box of at least a twentieth
+   * of the photo's longer side scoring at least this, below the thresholds that keep a face (boxes are decoded down to
+   * it at no extra network cost). A photo with no face-like box at all (a blank wall, a plain background) then costs
+   * the two first passes only. Default 0.05: the highest gate that lost none of the synthetic faces the retries find
+   * (README "Cost of a photo without a face"); 0 runs them whenever nothing was found.
+   */
+  retryGate?: number;
+  /**
+   * Lowest score kept from the retry and turned passes (which run only when nothing else was found). Default
+   * `closeUpMinScore` (0.4 at the defaults; 0.3 found 2 more synthetic faces but 2.5x the false boxes on face-free
+   * frames: README "Cost of a photo without a face").
+   */
+  retryMinScore?: number;
   /** Longer side of the photo in the turned passes (before the turn). Default: the largest close-up or retry size (320). */
   rotationSize?: number;
   /**
@@ -69,6 +83,9 @@ export interface YunetPassOptions extends Omit<CommonDetectorOptions, "maxSide">
 const DEFAULT_RETRY_SIZES = [320] as const;
 /** Default angles of the turned passes run when nothing else was found (README "Faces of every size"). */
 const DEFAULT_ROTATIONS = [-25, 25] as const;
+
+/** Default `retryGate` (README "Cost of a photo without a face"). */
+const DEFAULT_RETRY_GATE = 0.05;
 
 /** Strides of YuNet's three heads, and its output names (input `input`, NCHW BGR) in the order the decoder reads them. */
 const STRIDES = [8, 16, 32] as const;
@@ -94,6 +111,13 @@ const CLOSE_UP_SCORE_DROP = 0.15;
 const ROTATED_MIN_FACE = 0.1;
 
 /**
+ * Boxes below the keeping thresholds count for `retryGate` when their longer side is at least this fraction of the
+ * photo's longer side (with a tenth, 9 of the 49 seed-1 synthetic faces that only the retries find had no such box:
+ * small faces whose first-pass boxes were a little under it; README "Cost of a photo without a face").
+ */
+const HINT_MIN_FACE = 0.05;
+
+/**
  * The main pass enlarges a small photo at most this much: enlarging adds no detail, and a 48x48 noise image blown up
  * 10x gave a false face. (Faces that fill a small photo are the close-up pass's.)
  */
@@ -101,6 +125,18 @@ const MAX_UPSCALE = 2;
 
 /** A raw detection with its landmarks, in input pixels. */
 type RawFace = Detection & { landmarks: FaceLandmarks };
+
+/** What one `detect()` saw below its keeping thresholds: the best score (at least `gate`) of a box of at least `minSide` px. */
+interface Hint {
+  readonly gate: number;
+  readonly minSide: number;
+  best: number;
+}
+
+/** Takes note of a box scoring below the keeping thresholds (and at least `hint.gate`). */
+function noteHint(hint: Hint, f: RawFace): void {
+  if (Math.max(f.width, f.height) >= hint.minSide && f.score! > hint.best) hint.best = f.score!;
+}
 
 /**
  * Decodes YuNet's outputs for one `inputWidth` x `inputHeight` input, as OpenCV's `FaceDetectorYN::postProcess`
@@ -273,6 +309,8 @@ interface YunetSettings {
   rotations: readonly number[];
   rotationSize: number;
   rotationPad: number;
+  retryGate: number;
+  retryMinScore: number;
   minSize: number;
   maxSize: number;
 }
@@ -296,18 +334,31 @@ class YunetDetector implements FaceDetector {
     return out;
   }
 
-  /** Runs the network on `input` (`placement`'s size) and decodes faces at `minScore` into `placement`'s pixels. */
-  private async pass(input: Float32Array, placement: NetworkPlacement, minScore: number): Promise<RawFace[]> {
+  /**
+   * Runs the network on `input` (`placement`'s size) and decodes faces at `minScore` into `placement`'s pixels; boxes
+   * below `minScore` but at least `hint.gate` are only noted in `hint` (see {@link noteHint}).
+   */
+  private async pass(input: Float32Array, placement: NetworkPlacement, minScore: number, hint?: Hint): Promise<RawFace[]> {
     const outputs = await this.runner.run(input, placement.inputHeight, placement.inputWidth);
-    return decodeYunet(outputs, placement, minScore);
+    const faces = decodeYunet(outputs, placement, hint === undefined ? minScore : Math.min(minScore, hint.gate));
+    if (hint === undefined) return faces;
+    const kept: RawFace[] = [];
+    for (const f of faces) {
+      if (f.score! >= minScore) kept.push(f);
+      else noteHint(hint, f);
+    }
+    return kept;
   }
 
   async detect(img: Image): Promise<Detection[]> {
     if (this.disposed) throw new FaceDetectError("disposed", "yunet detector used after dispose()");
     assertDetectableImage(img);
-    const { retrySizes, closeUpPad, closeUpMinScore, minScore, rotations, rotationSize, rotationPad } = this.opts;
+    const { retrySizes, closeUpPad, closeUpMinScore, minScore, rotations, rotationSize, rotationPad, retryGate, retryMinScore } = this.opts;
     const long = Math.max(img.width, img.height);
     const minCloseUp = CLOSE_UP_MIN_FACE * long;
+    // The best score, below the keeping thresholds, of a box large enough to be worth the retry and turned passes.
+    const hint: Hint = { gate: retryGate, minSide: HINT_MIN_FACE * long, best: 0 };
+    const sawCandidate = (): boolean => retryGate <= 0 || hint.best >= retryGate;
     // The photo is resampled once, to the main pass's size when that shrinks it: the close-up passes start from that
     // copy instead of reading the whole photo again. Boxes are mapped back by `back` (copy pixels -> photo pixels).
     const mainSize = Math.min(this.opts.inputSize, MAX_UPSCALE * long);
@@ -315,28 +366,32 @@ class YunetDetector implements FaceDetector {
     const back = long / Math.max(src.width, src.height);
     const inPhoto = (p: NetworkPlacement): NetworkPlacement => ({ ...p, scale: p.scale * back });
     const [main, ...closeUps] = this.passes(src.width, src.height) as [NetworkPlacement, ...NetworkPlacement[]];
-    const raw = await this.pass(networkInput(src, main, [0, 0, 0], 1, "chw-bgr"), inPhoto(main), minScore);
-    const closeUp = async (placements: readonly NetworkPlacement[]): Promise<void> => {
+    const raw = await this.pass(networkInput(src, main, [0, 0, 0], 1, "chw-bgr"), inPhoto(main), minScore, hint);
+    const closeUp = async (placements: readonly NetworkPlacement[], score: number): Promise<void> => {
       for (const placement of placements) {
-        const faces = await this.pass(networkInput(src, placement, [0, 0, 0], 1, "chw-bgr"), inPhoto(placement), closeUpMinScore);
-        raw.push(...faces.filter((f) => Math.max(f.width, f.height) >= minCloseUp));
+        const faces = await this.pass(networkInput(src, placement, [0, 0, 0], 1, "chw-bgr"), inPhoto(placement), score, hint);
+        for (const f of faces) {
+          const side = Math.max(f.width, f.height);
+          if (side >= minCloseUp) raw.push(f);
+          else noteHint(hint, f);
+        }
       }
     };
-    await closeUp(closeUps);
+    await closeUp(closeUps, closeUpMinScore);
     let kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
-    if (kept.length === 0 && retrySizes.length > 0) {
-      // Nothing found: the retry close-up passes.
-      await closeUp(retrySizes.map((size) => yunetPlacement(src.width, src.height, size, closeUpPad)));
+    if (kept.length === 0 && retrySizes.length > 0 && sawCandidate()) {
+      // Nothing found, but something face-like: the retry close-up passes.
+      await closeUp(retrySizes.map((size) => yunetPlacement(src.width, src.height, size, closeUpPad)), retryMinScore);
       kept = nonMaxSuppression(raw, this.opts.iouThreshold, this.opts.maxResults);
     }
-    if (kept.length === 0 && rotations.length > 0 && rotationSize > 0) {
+    if (kept.length === 0 && rotations.length > 0 && rotationSize > 0 && sawCandidate()) {
       // Still nothing: a close-up pass on the photo turned by each angle, faces turned back.
       const turnedRaw: RawFace[] = [];
       const small = shrinkToRgb(src, Math.min(rotationSize, Math.max(src.width, src.height)));
       const k = long / Math.max(small.width, small.height);
       for (const angle of rotations) {
         const { input, placement, toSource } = turnedInput(small, angle, rotationPad);
-        for (const f of await this.pass(input, placement, closeUpMinScore)) {
+        for (const f of await this.pass(input, placement, retryMinScore)) {
           const face = turnBack(f, toSource, k);
           if (Math.max(face.width, face.height) >= ROTATED_MIN_FACE * long) turnedRaw.push(face);
         }
@@ -376,6 +431,8 @@ export function checkYunetOptions(options: YunetPassOptions): void {
   for (const angle of options.rotations ?? []) checkNumberOption("rotations", angle, -90, 90);
   checkNumberOption("rotationSize", options.rotationSize, 0, 4096);
   checkNumberOption("rotationPad", options.rotationPad, 0, 4);
+  checkNumberOption("retryGate", options.retryGate, 0, 1);
+  checkNumberOption("retryMinScore", options.retryMinScore, 0, 1);
   checkNumberOption("minSize", options.minSize, 0);
   checkNumberOption("maxSize", options.maxSize, 0);
 }
@@ -397,6 +454,8 @@ export function yunetOnRunner(runner: NetworkRunner, options: YunetPassOptions, 
     rotations: options.rotations ?? DEFAULT_ROTATIONS,
     rotationSize: options.rotationSize ?? Math.max(0, ...closeUpSizesOf(options), ...(options.retrySizes ?? DEFAULT_RETRY_SIZES)),
     rotationPad: options.rotationPad ?? 0,
+    retryGate: options.retryGate ?? DEFAULT_RETRY_GATE,
+    retryMinScore: options.retryMinScore ?? options.closeUpMinScore ?? Math.max(0, (options.minScore ?? 0.55) - CLOSE_UP_SCORE_DROP),
     minSize: options.minSize ?? 0,
     maxSize: options.maxSize ?? 0,
   }, engine);

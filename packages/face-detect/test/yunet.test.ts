@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { InferenceSession } from "onnxruntime-node";
 import sharp from "sharp";
 import { cropBox, frameFace, resize, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
@@ -198,6 +199,30 @@ describe("yunet on images without faces", () => {
     expect(await yunet.detect(noiseImage(640, 480, 3, 11))).toEqual([]);
     expect(await yunet.detect(noiseImage(1024, 768, 4, 12))).toEqual([]);
     expect(await yunet.detect(noiseImage(48, 48, 1, 13))).toEqual([]);
+  });
+});
+
+describe("yunet: the retry gate", () => {
+  test("an image without any face-like box costs the first two passes only; without the gate, five", async () => {
+    // Every network call goes through an onnxruntime session's run() (a method of the class onnxruntime-node exports,
+    // typed as a factory): count them.
+    const sessions = InferenceSession as unknown as { prototype: { run(...args: unknown[]): Promise<unknown> } };
+    const run = vi.spyOn(sessions.prototype, "run");
+    const ungated = await createDetector("yunet", { retryGate: 0 });
+    try {
+      // Plain walls. (A soft gradient or a photo region often shows a box scoring 0.05 or more: they pay for all five.)
+      for (const img of [blankImage(640, 480, 3, 90), blankImage(300, 900, 1, 250)]) {
+        run.mockClear();
+        expect(await yunet.detect(img)).toEqual([]);
+        const gated = run.mock.calls.length;
+        run.mockClear();
+        expect(await ungated.detect(img)).toEqual([]);
+        expect([gated, run.mock.calls.length], `network calls on a ${img.width}x${img.height} image, gated and not`).toEqual([2, 5]);
+      }
+    } finally {
+      ungated.dispose();
+      run.mockRestore();
+    }
   });
 });
 
