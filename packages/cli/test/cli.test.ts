@@ -48,6 +48,17 @@ describe("fer", () => {
     expect(badLoss.stderr).toMatch(/--cross-entropy must be probabilities or logits/);
   });
 
+  it("answers --help and refuses an unknown flag the same way in each of its own commands", async () => {
+    for (const command of ["analyze", "eval", "features", "calibrate-margin"]) {
+      const help = await fer([command, "--help"]);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^usage: fer ${command}`));
+      const bad = await fer([command, "--no-such-flag"]);
+      expect(bad.code, command).toBe(2);
+      expect(bad.stderr).toMatch(new RegExp(`^fer ${command}: Unknown option '--no-such-flag'[\\s\\S]*usage: fer ${command}`));
+    }
+  });
+
   it("analyze --json prints one JSON array, writes annotated images, reports unreadable files and exits 1", async () => {
     const bogus = path.join(work, "bogus.jpg");
     await writeFile(bogus, "not a jpeg");
