@@ -34,21 +34,30 @@ async function measure(e: Embedder, layer: string, n: number): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-const rows: string[] = ["| backbone | layer | dim | faces | faces/s | weights in memory | on disk |", "|---|---|---|---|---|---|---|"];
-const fa = await loadFaceApiResnetEmbedder();
+const rows: string[] = ["| backbone | engine | layer | dim | faces | faces/s | weights in memory | on disk |", "|---|---|---|---|---|---|---|---|"];
 const faDisk = statSync(path.join(faceApiModelDir(), "face_recognition_model.bin")).size;
-for (const layer of ["descriptor", "block256-grid2", "block128-grid2"]) {
-  const fps = await measure(fa, layer, nFaces);
-  rows.push(`| faceapi-resnet34 | ${layer} | ${fa.dimOf(layer)} | ${nFaces} | ${fps.toFixed(1)} | ${(fa.weightBytes / 1e6).toFixed(1)} MB | ${(faDisk / 1e6).toFixed(1)} MB (uint8-quantised) |`);
-  console.log(rows.at(-1));
+// face-api's ResNet-34 on both engines (onnxruntime when onnxruntime-node is installed; default threads of each).
+for (const engine of ["tfjs", "onnxruntime"] as const) {
+  let fa: Embedder;
+  try {
+    fa = await loadFaceApiResnetEmbedder({ engine });
+  } catch (e) {
+    console.log(`faceapi-resnet34 on ${engine} skipped: ${(e as Error).message}`);
+    continue;
+  }
+  for (const layer of ["descriptor", "block256-grid2", "block128-grid2"]) {
+    const fps = await measure(fa, layer, nFaces);
+    rows.push(`| faceapi-resnet34 | ${engine} | ${layer} | ${fa.dimOf(layer)} | ${nFaces} | ${fps.toFixed(1)} | ${(fa.weightBytes / 1e6).toFixed(1)} MB | ${(faDisk / 1e6).toFixed(1)} MB (uint8-quantised) |`);
+    console.log(rows.at(-1));
+  }
+  fa.dispose();
 }
-fa.dispose();
 
 try {
   const fr = await loadFaceresEmbedder();
   const frDisk = statSync(path.join(humanModelsDir(), FACERES_VARIANTS["human-faceres-deep"].replace(".json", ".bin"))).size;
   const fps = await measure(fr, "global_pooling", nVgg);
-  rows.push(`| human-faceres-deep | global_pooling | 1024 | ${nVgg} | ${fps.toFixed(2)} | ${(fr.weightBytes / 1e6).toFixed(1)} MB | ${(frDisk / 1e6).toFixed(1)} MB (float32) |`);
+  rows.push(`| human-faceres-deep | tfjs | global_pooling | 1024 | ${nVgg} | ${fps.toFixed(2)} | ${(fr.weightBytes / 1e6).toFixed(1)} MB | ${(frDisk / 1e6).toFixed(1)} MB (float32) |`);
   console.log(rows.at(-1));
   fr.dispose();
 } catch (e) {
@@ -63,7 +72,7 @@ try {
   model.dispose();
   const vgg = await loadVggface2Embedder({ weights: file });
   const fps = await measure(vgg, "avg_pool", nVgg);
-  rows.push(`| vggface2-resnet50 (synthetic weights) | avg_pool | 2048 | ${nVgg} | ${fps.toFixed(2)} | ${(vgg.weightBytes / 1e6).toFixed(1)} MB | ${(statSync(file).size / 1e6).toFixed(1)} MB (float32 HDF5) |`);
+  rows.push(`| vggface2-resnet50 (synthetic weights) | tfjs | avg_pool | 2048 | ${nVgg} | ${fps.toFixed(2)} | ${(vgg.weightBytes / 1e6).toFixed(1)} MB | ${(statSync(file).size / 1e6).toFixed(1)} MB (float32 HDF5) |`);
   console.log(rows.at(-1));
   vgg.dispose();
 } finally {
