@@ -123,7 +123,7 @@ export interface FaceApiResnetOptions {
   /**
    * What runs the network: `auto` (default; the `FER_ENGINE` environment variable replaces it) is onnxruntime when
    * `onnxruntime-node` is installed, else tfjs; `onnxruntime` throws `EngineError` (`missing`) without it. Both give the
-   * same features (within 1e-4, tested); onnxruntime is several times faster. Faces are resized on tfjs either way.
+   * same features (within 1e-4, tested); onnxruntime was 1.7-2.8x faster here (see the README). Faces are resized on tfjs either way.
    */
   readonly engine?: InferenceEngine;
   /** onnxruntime's intra-op threads; default onnxruntime's (one per physical core). Not used on tfjs. */
