@@ -19,7 +19,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("fer embed", () => {
-  it("writes a @fer/heads features file for a labelled folder", async () => {
+  it("writes a @fer/heads features file for a labelled folder, with the featuriser that computed it", async () => {
     const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
@@ -32,6 +32,8 @@ describe("fer embed", () => {
     const header = JSON.parse(readFileSync(path.join(dir, "feat.json"), "utf8")) as Record<string, unknown>;
     expect(header).toMatchObject({ format: "fer-features", version: 1, count: 6, dim: 256, dtype: "float32", classes: ["angry", "happy", "surprise"] });
     expect(header.labels).toEqual([0, 0, 1, 1, 2, 2]);
+    // The featuriser is recorded (a head fitted on these features refuses another model's), as `fer features` does.
+    expect(header.featuriser).toEqual({ name: "faceapi-resnet34", layer: "pool" });
     const bin = readFileSync(path.join(dir, "feat.bin"));
     expect(bin.byteLength).toBe(6 * 256 * 4);
     const v = new Float32Array(bin.buffer, bin.byteOffset, 6 * 256);
