@@ -7,9 +7,9 @@
 import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { stratifiedSplit, subsetDataset } from "@fer/preprocess";
-import { loadFolderDataset } from "@fer/preprocess/node";
-import { describeBackend, initBackend } from "@fer/cnn/backend";
-import { embedDataset, loadEmbedder, sharedDir, writeEmbeddingFeatures } from "@fer/embeddings-vggface2";
+import { loadFolderDataset, sharedDir } from "@fer/preprocess/node";
+import { describeBackend, initBackend } from "@fer/runtime";
+import { embedDataset, loadEmbedder, writeEmbeddingFeatures } from "@fer/embeddings-vggface2";
 
 const [out, seedText = "2026"] = process.argv.slice(2);
 if (!out) {
