@@ -75,8 +75,7 @@ export type HeadChoice =
 /**
  * Everything a pipeline is made of, resolved from a preset and {@link PipelineOptions} before any network is loaded
  * (by {@link resolvePipelineConfig}): plain data, except the objects the caller passed in. `createPipeline` builds
- * the parts from it in one pass, and `pipeline.config` is the configuration it ran (with the fallback detector in
- * `detector` if the default could not run).
+ * the parts from it in one pass, and `pipeline.config` is the configuration it ran.
  */
 export interface PipelineConfig {
   /** `fast` or `accurate`, or `custom` when a CNN, an embedder or a head was given. */

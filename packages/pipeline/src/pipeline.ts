@@ -202,9 +202,8 @@ async function importEmbeddings(): Promise<typeof import("@fer/embeddings-vggfac
   }
 }
 
-/** The parts of a pipeline, built from its configuration; `owned` lists what the pipeline loaded and disposes. */
+/** The parts of a pipeline, built from its configuration. */
 interface PipelineParts {
-  readonly config: PipelineConfig;
   readonly featuriser: Featuriser;
   readonly head: Head;
   readonly detector: FaceDetector;
@@ -252,16 +251,16 @@ async function buildParts(config: PipelineConfig, headDocuments: ReadonlyMap<str
   assertHeadFits(head, featuriser);
 
   const d = config.detector;
-  if (d.source === "given") return { config, featuriser, head, detector: d.detector };
+  if (d.source === "given") return { featuriser, head, detector: d.detector };
   const detector = await createDetector(d.name, d.options as never);
   owned.push(detector);
-  return { config, featuriser, head, detector };
+  return { featuriser, head, detector };
 }
 
 /**
  * Builds a pipeline: detector + featuriser (a CNN from `@fer/cnn`, or an embedder) + head. With no options it uses
  * the `fast` preset: the CNN `@fer/cnn` ships, the shipped fast head (or the CNN's own classifier while none is
- * shipped), and the YuNet face detector (SSD MobileNet v1 without onnxruntime-node). `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
+ * shipped), and the YuNet face detector. `{ head }` swaps only the head; the pipeline checks it fits the featuriser.
  * A head file marked `mirrorAverage` (as the shipped fast head is when it was chosen that way) classifies each face
  * together with its mirror image; `{ mirrorAverage }` overrides it.
  * The options are first resolved into a {@link PipelineConfig} (`resolvePipelineConfig`, which says what each
@@ -269,14 +268,14 @@ async function buildParts(config: PipelineConfig, headDocuments: ReadonlyMap<str
  * @throws {PipelineError} `no-model`, `head-mismatch`, `preset-unavailable`, `missing-package` or `bad-option`.
  */
 export async function createPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
-  const resolved = await resolvePipeline(options);
+  const { config, headDocuments } = await resolvePipeline(options);
   // Initialise the one tfjs backend (chosen by @fer/runtime) before any model is created.
   const { initBackend } = await import("@fer/runtime");
-  await initBackend(resolved.config.threads !== undefined ? { wasmThreads: resolved.config.threads } : {});
+  await initBackend(config.threads !== undefined ? { wasmThreads: config.threads } : {});
 
   const owned: Array<{ dispose(): void }> = [];
   try {
-    const { config, featuriser, head, detector } = await buildParts(resolved.config, resolved.headDocuments, owned);
+    const { featuriser, head, detector } = await buildParts(config, headDocuments, owned);
     const { margin, align, minFaceSize, mirrorAverage } = config;
     const classes = featuriser.classes;
     const headClassIndex = head.classes.map((c) => classes.indexOf(c));
