@@ -1,7 +1,7 @@
 // An app that installs @fer/pipeline alone (with the @fer packages it depends on, none of its optional peers): the
 // fast preset must analyse a photo without @tensorflow/tfjs-layers, @vladmandic/face-api or onnxruntime-node (installed
-// by nothing here), with the default detector (yunet) on tfjs; and the accurate preset, the haar and tiny-face
-// detectors and @fer/cnn/train (training) must fail with a typed error naming the package to install.
+// by nothing here), with the default detector (yunet) on tfjs; and the accurate preset, the haar, ssd-mobilenet-v1 and
+// tiny-face detectors and @fer/cnn/train (training) must fail with a typed error naming the package to install.
 // Run by scripts/consumer-test.mjs from a temporary folder outside the workspace.
 //   node pipeline-only.mjs PHOTO
 import assert from "node:assert/strict";
@@ -52,10 +52,13 @@ await assert.rejects(createPipeline({ detector: "haar" }), (e) => {
   return true;
 });
 
-await assert.rejects(createPipeline({ detector: "tiny-face" }), (e) => {
-  assert.ok(e instanceof FaceDetectError, `not a FaceDetectError: ${e}`);
-  assert.equal(e.kind, "missing-package");
-  assert.match(e.message, /@vladmandic\/face-api/);
-  console.log(`tiny-face detector without it: FaceDetectError ${e.kind}: ${e.message}`);
-  return true;
-});
+// face-api's two networks read their weights from the optional @vladmandic/face-api (not shipped in @fer/face-detect).
+for (const detector of ["ssd-mobilenet-v1", "tiny-face"]) {
+  await assert.rejects(createPipeline({ detector }), (e) => {
+    assert.ok(e instanceof FaceDetectError, `not a FaceDetectError: ${e}`);
+    assert.equal(e.kind, "missing-package");
+    assert.match(e.message, /npm i @vladmandic\/face-api@/);
+    console.log(`${detector} detector without it: FaceDetectError ${e.kind}: ${e.message}`);
+    return true;
+  });
+}

@@ -36,7 +36,7 @@ const DETECTORS: readonly DetectorInfo[] = [
     name: "ssd-mobilenet-v1",
     kind: "dnn",
     description: "SSD MobileNet v1 trained on WIDER FACE; input 512 px on its longer side by default",
-    model: "ssd_mobilenetv1_model of face-api.js, shipped in this package (MIT, models/ssd_mobilenetv1/LICENSE)",
+    model: "ssd_mobilenetv1_model from the @vladmandic/face-api npm package (MIT), an optional peer dependency",
   },
   {
     name: "tiny-face",
@@ -73,7 +73,8 @@ export function isDetectorName(name: string): name is DetectorName {
  * network on onnxruntime when `onnxruntime-node` is installed, else on tfjs (the backend already set, else the one
  * `initBackend()` of `@fer/runtime` picks); their `engine` option chooses.
  * @throws {FaceDetectError} `unknown-detector`, `bad-option`, `model-load`, `engine-unavailable` or
- * `missing-package` (`haar` without `@techstark/opencv-js`, `tiny-face` without `@vladmandic/face-api`).
+ * `missing-package` (`haar` without `@techstark/opencv-js`, `ssd-mobilenet-v1` and `tiny-face` without
+ * `@vladmandic/face-api`).
  */
 export async function createDetector<N extends DetectorName>(
   name: N,

@@ -11,8 +11,8 @@ export type FaceDetectErrorKind =
   /** Engine `onnxruntime` was asked for and `onnxruntime-node` is not installed (or cannot load). */
   | "engine-unavailable"
   /**
-   * An optional package the detector needs is not installed (`haar` needs `@techstark/opencv-js`, `tiny-face` the
-   * weights in `@vladmandic/face-api`); the message names it and how to install it.
+   * An optional package the detector needs is not installed (`haar` needs `@techstark/opencv-js`, `ssd-mobilenet-v1`
+   * and `tiny-face` the weights in `@vladmandic/face-api`); the message names it and how to install it.
    */
   | "missing-package"
   /** The detector was used after `dispose()`. */

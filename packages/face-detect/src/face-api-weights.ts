@@ -6,8 +6,9 @@ import { readManifestWeights, type ManifestGroup } from "@fer/runtime/tfjs";
 import { FaceDetectError } from "./errors.js";
 
 /**
- * The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT), an optional peer dependency that
- * only `tiny-face` needs (its weights).
+ * The folder of model files shipped in the `@vladmandic/face-api` npm package (MIT; the weights are face-api.js's, by
+ * Vincent Mühler, MIT), an optional peer dependency that only the face-api networks need (`ssd-mobilenet-v1`,
+ * `tiny-face`: their weights).
  * @param detector the detector that asks, named in the error.
  * @throws {FaceDetectError} `missing-package` naming the package and how to install it when it is not installed.
  */

@@ -1,11 +1,10 @@
-import { fileURLToPath } from "node:url";
 import type { Image } from "@fer/preprocess";
 import { ensureBackend } from "@fer/runtime";
 import * as tf from "@tensorflow/tfjs-core";
 import { finishDetections, nonMaxSuppression } from "./boxes.js";
 import { networkInput, placeInInput } from "./network-input.js";
 import { FaceDetectError } from "./errors.js";
-import { loadWeightsFromDisk, weight } from "./face-api-weights.js";
+import { faceApiModelDir, loadWeightsFromDisk, weight } from "./face-api-weights.js";
 import { assertDetectableImage, checkBooleanOption, checkNumberOption, checkThreadsOption } from "./image-input.js";
 import { resolveEngine, type DetectorEngine } from "./onnxruntime.js";
 import { createOnnxRunner, engineRuntime, type NetworkRunner } from "./network-runner.js";
@@ -30,7 +29,10 @@ export interface SsdMobilenetOptions extends Omit<CommonDetectorOptions, "maxSid
    * padded, up to a multiple of 32, so a 1024x676 photo runs at 512x352 (a third less work) with the same boxes.
    */
   padToSquare?: boolean;
-  /** Folder with `ssd_mobilenetv1_model-weights_manifest.json` and its shard; default: this package's {@link DEFAULT_SSD_MODEL_DIR}. */
+  /**
+   * Folder with `ssd_mobilenetv1_model-weights_manifest.json` and its shard; default: the `model` folder of
+   * `@vladmandic/face-api` (an optional peer dependency: install it, or pass this folder).
+   */
   modelDir?: string;
   /**
    * What runs the network (the same ONNX graph on either): `onnxruntime` (the optional `onnxruntime-node` package;
@@ -44,8 +46,6 @@ export interface SsdMobilenetOptions extends Omit<CommonDetectorOptions, "maxSid
 
 const MODEL = "ssd_mobilenetv1_model";
 
-/** The SSD weights shipped in this package (face-api.js's, MIT; copied from `@vladmandic/face-api` 1.7.15). */
-export const DEFAULT_SSD_MODEL_DIR = fileURLToPath(new URL("../models/ssd_mobilenetv1/", import.meta.url));
 /** At most this many anchor layouts (one per input shape) are kept. */
 const ANCHOR_CACHE_SIZE = 16;
 /** The side the network was trained at. */
@@ -276,12 +276,13 @@ export async function readSsdGraph(dir: string): Promise<{ onnx: Uint8Array; anc
 }
 
 /**
- * Creates the SSD MobileNet v1 face detector. Weights are face-api.js's (MIT; trained on WIDER FACE), shipped in this
- * package (`models/ssd_mobilenetv1/`), read from disk with no network. The photo is fitted into a network input whose
+ * Creates the SSD MobileNet v1 face detector. Weights are face-api.js's (5.6 MB, MIT; trained on WIDER FACE), from the
+ * `@vladmandic/face-api` npm package (an optional peer dependency), read from disk with no network. The photo is fitted into a network input whose
  * longer side is 512 (`inputSize`) and whose shorter side is padded to a multiple of 32 (or to a square:
  * `padToSquare`). The network, written as an ONNX graph, runs on onnxruntime when `onnxruntime-node` is installed,
  * else on tfjs (the backend `initBackend()` of `@fer/runtime` picks); see `engine`.
- * @throws {FaceDetectError} `bad-option` for invalid options, `model-load` if the weights cannot be read.
+ * @throws {FaceDetectError} `bad-option` for invalid options, `missing-package` without `@vladmandic/face-api` (and
+ * no `modelDir`), `model-load` if the weights cannot be read.
  */
 export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = {}): Promise<FaceDetector> {
   checkNumberOption("minScore", options.minScore, 0.001, 0.999);
@@ -296,7 +297,7 @@ export async function createSsdMobilenetDetector(options: SsdMobilenetOptions = 
   checkNumberOption("maxSize", options.maxSize, 0);
   checkThreadsOption(options.threads);
   const engine = await resolveEngine(options.engine);
-  const graph = await readSsdGraph(options.modelDir ?? DEFAULT_SSD_MODEL_DIR);
+  const graph = await readSsdGraph(options.modelDir ?? faceApiModelDir("ssd-mobilenet-v1"));
   const runner = await createOnnxRunner(engineRuntime(engine), graph.onnx, ["boxes", "classes"], { threads: options.threads });
   return new SsdMobilenetDetector(graph.anchorShapes, runner, engine.engine, {
     minScore: options.minScore ?? 0.5,

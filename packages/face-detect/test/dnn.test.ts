@@ -4,8 +4,8 @@ import { decodeImage } from "@fer/preprocess/node";
 import sharp from "sharp";
 import * as tf from "@tensorflow/tfjs-core";
 import { createDetector, listDetectors, type FaceDetector } from "../src/index.js";
-import { loadWeightsFromDisk } from "../src/face-api-weights.js";
-import { anchorShapesFromTable, DEFAULT_SSD_MODEL_DIR, layoutAnchors } from "../src/ssd-mobilenet-v1.js";
+import { faceApiModelDir, loadWeightsFromDisk } from "../src/face-api-weights.js";
+import { anchorShapesFromTable, layoutAnchors } from "../src/ssd-mobilenet-v1.js";
 import { PHOTO_FACES } from "./fixtures/photo-faces.js";
 import { allInside, blankImage, countMatched, loadPhoto, noiseImage, PHOTOS_DIR, withChannels } from "./helpers.js";
 import { initTestBackend } from "./tf-backend.js";
@@ -96,7 +96,7 @@ describe("ssd-mobilenet-v1 options", () => {
 
 describe("ssd-mobilenet-v1 input shape", () => {
   test("anchors laid out for 512x512 are exactly the model's own anchor table", async () => {
-    const weights = await loadWeightsFromDisk(DEFAULT_SSD_MODEL_DIR, "ssd_mobilenetv1_model");
+    const weights = await loadWeightsFromDisk(faceApiModelDir("ssd-mobilenet-v1"), "ssd_mobilenetv1_model");
     try {
       const table = weights["Output/extra_dim"]!.dataSync() as Float32Array;
       const anchors = layoutAnchors(anchorShapesFromTable(table), 512, 512);

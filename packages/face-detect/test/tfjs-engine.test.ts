@@ -6,7 +6,8 @@ import { tfjsOnnxRuntime } from "@fer/runtime/tfjs";
 import { createDetector, type Detection } from "../src/index.js";
 import { networkInput, placeInInput, type NetworkPlacement } from "../src/network-input.js";
 import { createOnnxRunner, type OnnxRunnerOptions } from "../src/network-runner.js";
-import { DEFAULT_SSD_MODEL_DIR, readSsdGraph } from "../src/ssd-mobilenet-v1.js";
+import { faceApiModelDir } from "../src/face-api-weights.js";
+import { readSsdGraph } from "../src/ssd-mobilenet-v1.js";
 import { DEFAULT_ULTRAFACE_MODEL_DIR } from "../src/ultraface.js";
 import { DEFAULT_YUNET_MODEL_PATH, yunetPlacement } from "../src/yunet.js";
 import { YUNET_OUTPUTS } from "../src/yunet-core.js";
@@ -61,7 +62,7 @@ const NETWORKS: Network[] = [
   },
   {
     name: "ssd-mobilenet-v1",
-    bytes: async () => (await readSsdGraph(DEFAULT_SSD_MODEL_DIR)).onnx,
+    bytes: async () => (await readSsdGraph(faceApiModelDir("ssd-mobilenet-v1"))).onnx,
     outputs: ["boxes", "classes"],
     runner: {},
     input: (img) => {

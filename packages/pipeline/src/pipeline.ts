@@ -17,8 +17,9 @@ export interface PipelineOptions {
   /** `fast` (default): CNN features + the fast head. `accurate`: pretrained face-network embeddings + SVM (route 2; 18x slower, 1.2 points less accurate on FER2013 PublicTest, better on the rare classes disgust and fear). */
   readonly preset?: PresetName;
   /**
-   * A detector name of `@fer/face-detect` (default `yunet`, or `ssd-mobilenet-v1` when onnxruntime-node is not
-   * installed; `models.detector` says which ran) or a ready {@link FaceDetector} (not disposed by the pipeline).
+   * A detector name of `@fer/face-detect` (default `yunet`, on either engine; `ssd-mobilenet-v1` and `tiny-face` need
+   * the optional `@vladmandic/face-api`, `haar` the optional `@techstark/opencv-js`; `models.detector` says which ran)
+   * or a ready {@link FaceDetector} (not disposed by the pipeline).
    */
   readonly detector?: DetectorName | FaceDetector;
   /** Options passed to `createDetector` with a detector name (they win over `engine` and `threads`). */
@@ -27,8 +28,7 @@ export interface PipelineOptions {
    * What runs the networks: `onnxruntime` (the optional `onnxruntime-node` package), `tfjs` (the backend
    * `initBackend` of `@fer/runtime` picks), or `auto` (default: onnxruntime when installed, else tfjs; the
    * `FER_ENGINE` environment variable replaces `auto`). Passed to the detector, the CNN and the accurate preset's
-   * embedder; with `tfjs` the default detector is the one that runs on tfjs (`ssd-mobilenet-v1`). `models.engines`
-   * says what ran.
+   * embedder (every network runs on either engine). `models.engines` says what ran.
    */
   readonly engine?: InferenceEngine;
   /**
