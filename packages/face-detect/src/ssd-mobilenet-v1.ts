@@ -277,10 +277,10 @@ export async function readSsdGraph(dir: string): Promise<{ onnx: Uint8Array; anc
 
 /**
  * Creates the SSD MobileNet v1 face detector. Weights are face-api.js's (5.6 MB, MIT; trained on WIDER FACE), from the
- * `@vladmandic/face-api` npm package (an optional peer dependency), read from disk with no network. The photo is fitted into a network input whose
- * longer side is 512 (`inputSize`) and whose shorter side is padded to a multiple of 32 (or to a square:
- * `padToSquare`). The network, written as an ONNX graph, runs on onnxruntime when `onnxruntime-node` is installed,
- * else on tfjs (the backend `initBackend()` of `@fer/runtime` picks); see `engine`.
+ * `@vladmandic/face-api` npm package (an optional peer dependency), read from disk with no network. The photo is
+ * fitted into a network input whose longer side is 512 (`inputSize`) and whose shorter side is padded to a multiple
+ * of 32 (or to a square: `padToSquare`). The network, written as an ONNX graph, runs on onnxruntime when
+ * `onnxruntime-node` is installed, else on tfjs (the backend `initBackend()` of `@fer/runtime` picks); see `engine`.
  * @throws {FaceDetectError} `bad-option` for invalid options, `missing-package` without `@vladmandic/face-api` (and
  * no `modelDir`), `model-load` if the weights cannot be read.
  */
