@@ -1,5 +1,6 @@
 // The example page: fer's fast pipeline (@fer/pipeline/web) on an image file or the webcam. Everything runs in the
 // page on onnxruntime-web (wasm); the models are the packages' own files, served by this app.
+import { buildWebCnnGraph } from "@fer/cnn/web";
 import { createWebPipeline, decodeBitmap, drawAnalysis, type AnalysisResult } from "@fer/pipeline/web";
 
 const status = document.querySelector<HTMLSpanElement>("#status")!;
@@ -95,7 +96,12 @@ ready.then(
 /** For scripts (the Playwright test, the benchmark): analyse the image at `url` as a user's file would be. */
 declare global {
   interface Window {
-    fer: { ready: Promise<unknown>; analyzeUrl(url: string): Promise<{ result: AnalysisResult; ms: number }> };
+    fer: {
+      ready: Promise<unknown>;
+      analyzeUrl(url: string): Promise<{ result: AnalysisResult; ms: number }>;
+      /** SHA-256 (hex) and size of the CNN's ONNX graph as the page writes it (the test compares it with Node's). */
+      cnnGraph(): Promise<{ sha256: string; bytes: number }>;
+    };
   }
 }
 window.fer = {
@@ -104,5 +110,10 @@ window.fer = {
     const res = await fetch(url);
     if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
     return analyzeBlob(await res.blob(), url.split("/").pop() ?? url);
+  },
+  async cnnGraph() {
+    const { bytes } = await buildWebCnnGraph();
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+    return { sha256: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""), bytes: bytes.length };
   },
 };

@@ -2,9 +2,12 @@
 // from 127.0.0.1 by our own server, fed shared photos; it must find the same faces (boxes within 3 px) with the same
 // emotions as @fer/pipeline's createPipeline() in Node on the same files, with no console error or warning, no page
 // error and no failed request.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultCnnDir, readCnnDescription } from "@fer/cnn";
+import { cnnToOnnx } from "@fer/cnn/onnx";
 import { createPipeline, type AnalysisResult, type Pipeline } from "@fer/pipeline";
 import { sharedDir } from "@fer/preprocess/node";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -63,6 +66,12 @@ describe("the example page in Chromium", () => {
   it("runs cross-origin isolated on onnxruntime-web", async () => {
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     expect(await page.textContent("#status")).toMatch(/^ready in \d+ ms \(onnxruntime-web\/wasm, 1 thread\)/);
+  });
+
+  it("writes the CNN's ONNX graph from the shipped model.json and weights.bin byte for byte as Node does", async () => {
+    const { bytes } = cnnToOnnx(await readCnnDescription(defaultCnnDir()));
+    const inPage = await page.evaluate(() => window.fer.cnnGraph());
+    expect(inPage).toEqual({ sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length });
   });
 
   it.each(FILES)("%s: the same faces and emotions as Node", async (name) => {

@@ -1,18 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "@fer/preprocess/node";
-import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, type ModelCard } from "./model-card.js";
+import type { ModelCard } from "./model-card.js";
+import { CARD_JSON, ModelFolderError, parseModelCard } from "./model-data.js";
 
-/** File name of a model folder's card. */
-export const CARD_JSON = "card.json";
-
-/** Thrown when a model folder is missing, incomplete or of another format. */
-export class ModelFolderError extends Error {
-  constructor(readonly dir: string, detail: string, options?: { cause?: unknown }) {
-    super(`Cannot load fer CNN model from ${dir}: ${detail}`, options);
-    this.name = "ModelFolderError";
-  }
-}
+export { CARD_JSON, ModelFolderError };
 
 /** Reads `file` of the model folder `dir`; a missing or unreadable file is a {@link ModelFolderError}. */
 export async function readOrFail(dir: string, file: string): Promise<Buffer> {
@@ -23,20 +15,9 @@ export async function readOrFail(dir: string, file: string): Promise<Buffer> {
   }
 }
 
-/** Reads and checks the card.json of a model folder. */
+/** Reads and checks the card.json of a model folder. @throws {ModelFolderError} */
 export async function readModelCard(dir: string): Promise<ModelCard> {
-  let card: ModelCard;
-  try {
-    card = JSON.parse((await readOrFail(dir, CARD_JSON)).toString("utf8")) as ModelCard;
-  } catch (e) {
-    if (e instanceof ModelFolderError) throw e;
-    throw new ModelFolderError(dir, `${CARD_JSON} is not valid JSON`);
-  }
-  if (card.format !== MODEL_CARD_FORMAT) throw new ModelFolderError(dir, `${CARD_JSON} is not a fer CNN model card`);
-  if (card.version !== MODEL_CARD_VERSION) {
-    throw new ModelFolderError(dir, `card version ${String(card.version)} is not supported (expected ${MODEL_CARD_VERSION})`);
-  }
-  return card;
+  return parseModelCard(dir, (await readOrFail(dir, CARD_JSON)).toString("utf8"));
 }
 
 /** Writes an updated card (e.g. with test accuracy) without touching the weights. */

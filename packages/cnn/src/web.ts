@@ -1,13 +1,19 @@
 /// <reference lib="dom" />
-// The browser entry of @fer/cnn: the shipped CNN on onnxruntime-web. Its ONNX graph is written at build time by the
-// same writer Node runs in memory (scripts/export-web-model.mjs -> dist/models/<name>/model.onnx, 3.1 MB), so the page
-// runs the same graph on the same kernels. No Node built-in (and no tfjs) may be imported from here.
+// The browser entry of @fer/cnn: the shipped CNN on onnxruntime-web. The page fetches the model folder's own files
+// (model.json, weights.bin, card.json: the ones Node reads) and writes the ONNX graph in memory with the same reader
+// and writer Node runs (describeModelData, cnnToOnnx, OnnxGraphBuilder of @fer/runtime/onnx), so it runs the very
+// same graph on the same kernels, and the package ships the model once. No Node built-in (and no tfjs) may be
+// imported from here.
 import { prepareFaces, type PreprocessSpec } from "@fer/preprocess";
-import { createWebSession, fetchBytes, runWebSession, WebEngineError } from "@fer/runtime/web";
+import { createWebSession, fetchBytes, runWebSession } from "@fer/runtime/web";
+import { describeModelData, manifestPaths, ModelFolderError, parseModelCard, parseModelJson } from "./model-data.js";
+import { cnnToOnnx, type OnnxCnnOutputs } from "./onnx/layers-to-onnx.js";
 
-/** What the build writes next to model.onnx (web.json): graph names and the card's classes and preprocessing. */
+export { ModelFolderError };
+
+/** The CNN's graph names (of the ONNX graph written in the page) and its card's classes and preprocessing. */
 export interface WebCnnInfo {
-  readonly names: { readonly input: string; readonly dense: Readonly<Record<string, string>>; readonly scores: string };
+  readonly names: OnnxCnnOutputs;
   readonly classes: readonly string[];
   readonly preprocess: PreprocessSpec;
   readonly architecture: string;
@@ -28,35 +34,71 @@ export interface WebCnn {
   dispose(): void;
 }
 
-/** Options of {@link loadWebCnn}. */
+/** Options of {@link loadWebCnn} and {@link buildWebCnnGraph}: the URLs of a model folder's files, as the app serves them. */
 export interface LoadWebCnnOptions {
-  /** The ONNX model (URL or bytes). Default: the shipped model's `model.onnx` in this package's dist. */
-  model?: string | URL | Uint8Array;
-  /** Its `web.json` (URL or parsed). Default: the shipped model's. */
-  info?: string | URL | WebCnnInfo;
+  /** The folder's `model.json`. Default: the shipped model's (`fer2013-f-mirror`). */
+  model?: string | URL;
+  /**
+   * The weight files its manifest names, in the manifest's order. Default: the shipped model's `weights.bin` when
+   * `model` is the default, else each manifest path resolved against the `model` URL.
+   */
+  weights?: readonly (string | URL)[];
+  /** The folder's `card.json`. Default: the shipped model's when `model` is the default, else `card.json` beside `model`. */
+  card?: string | URL;
 }
 
-/** URLs of the shipped CNN's web files (`fer2013-f-mirror`), resolved by the app's bundler from this module. */
-export function defaultWebCnnUrls(): { model: URL; info: URL } {
+/** The URLs of the shipped CNN's files (`fer2013-f-mirror`), resolved by the app's bundler from this module. */
+export function defaultWebCnnUrls(): { model: URL; weights: URL[]; card: URL } {
   return {
-    model: new URL("./models/fer2013-f-mirror/model.onnx", import.meta.url),
-    info: new URL("./models/fer2013-f-mirror/web.json", import.meta.url),
+    model: new URL("../models/fer2013-f-mirror/model.json", import.meta.url),
+    weights: [new URL("../models/fer2013-f-mirror/weights.bin", import.meta.url)],
+    card: new URL("../models/fer2013-f-mirror/card.json", import.meta.url),
   };
 }
 
+/** The CNN's ONNX graph written in the page, with its graph names and card. */
+export interface WebCnnGraph {
+  readonly bytes: Uint8Array;
+  readonly info: WebCnnInfo;
+}
+
+/** An absolute URL of `url` (a relative string is resolved against the page). */
+function absolute(url: string | URL): URL {
+  return new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+}
+
 /**
- * Loads the CNN in a web page on onnxruntime-web (see `configureWebEngine` of `@fer/runtime/web`).
- * @throws {WebEngineError} `fetch` / `model-load` naming the URL.
+ * Fetches a model folder's files and writes its ONNX graph in memory, as `loadCnn` does in Node from the same files
+ * (byte for byte the same graph): what {@link loadWebCnn} runs.
+ * @throws {WebEngineError} (of `@fer/runtime/web`) `fetch` naming the URL; {@link ModelFolderError} for a file that is not a fer CNN's.
+ */
+export async function buildWebCnnGraph(options: LoadWebCnnOptions = {}): Promise<WebCnnGraph> {
+  const defaults = defaultWebCnnUrls();
+  const shipped = options.model === undefined;
+  const model = absolute(options.model ?? defaults.model);
+  const card = options.card ?? (shipped ? defaults.card : new URL("card.json", model));
+  const text = async (url: string | URL) => new TextDecoder().decode(await fetchBytes(url));
+  const [jsonText, cardText] = await Promise.all([text(model), text(card)]);
+  const json = parseModelJson(String(model), jsonText);
+  const paths = manifestPaths(json);
+  const weights = options.weights ?? (shipped ? defaults.weights : paths.map((p) => new URL(p, model)));
+  if (weights.length !== paths.length) {
+    throw new ModelFolderError(String(model), `its manifest names ${paths.length} weight files (${paths.join(", ")}), ${weights.length} URLs were given`);
+  }
+  const buffers = await Promise.all(weights.map((w) => fetchBytes(w)));
+  const { classes, preprocess, architecture, createdAt } = parseModelCard(String(card), cardText);
+  const { bytes, names } = cnnToOnnx(describeModelData(String(model), json, buffers));
+  return { bytes, info: { names, classes, preprocess, architecture, createdAt } };
+}
+
+/**
+ * Loads the CNN in a web page on onnxruntime-web (see `configureWebEngine` of `@fer/runtime/web`): its files are
+ * fetched and its graph written in the page ({@link buildWebCnnGraph}).
+ * @throws {WebEngineError} `fetch` / `model-load` naming the URL; {@link ModelFolderError} for a file that is not a fer CNN's.
  */
 export async function loadWebCnn(options: LoadWebCnnOptions = {}): Promise<WebCnn> {
-  const urls = defaultWebCnnUrls();
-  const infoSource = options.info ?? urls.info;
-  const info: WebCnnInfo = typeof infoSource === "string" || infoSource instanceof URL ? (JSON.parse(new TextDecoder().decode(await fetchBytes(infoSource))) as WebCnnInfo) : infoSource;
-  if (info.names === undefined || !Array.isArray(info.classes) || info.preprocess === undefined) {
-    throw new WebEngineError("model-load", `${String(infoSource)} is not a @fer/cnn web.json (names, classes, preprocess)`);
-  }
-  const model = options.model ?? urls.model;
-  const session = await createWebSession(model instanceof Uint8Array ? model : await fetchBytes(model), model instanceof Uint8Array ? "the CNN (bytes)" : `the CNN ${String(model)}`);
+  const { bytes, info } = await buildWebCnnGraph(options);
+  const session = await createWebSession(bytes, `the CNN ${String(options.model ?? defaultWebCnnUrls().model)}`);
   const size = info.preprocess.size;
   let disposed = false;
   return {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const PACKAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const WEB_ENTRIES = ["@fer/runtime/web", "@fer/preprocess/web", "@fer/face-detect/web", "@fer/cnn/web", "@fer/heads/web", "@fer/pipeline/web"];
+const WEB_ENTRIES = ["@fer/runtime/web", "@fer/runtime/onnx", "@fer/preprocess/web", "@fer/face-detect/web", "@fer/cnn/web", "@fer/heads/web", "@fer/pipeline/web"];
 /** Packages a web entry may import besides fer's own (where its graph stops being walked). */
 const ALLOWED_EXTERNAL = new Set(["onnxruntime-web"]);
 const NODE_ONLY = new Set(["sharp", "onnxruntime-node", "h5wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "libsvm-js", "@techstark/opencv-js"]);
@@ -95,6 +95,9 @@ describe("web entries", () => {
     const graph = walk("@fer/pipeline/web");
     expect(graph.files).toEqual(expect.arrayContaining(["face-detect/dist/yunet-core.js", "heads/dist/core/calibration.js", "heads/dist/forest/forest-model.js", "pipeline/dist/framing.js"]));
     expect(graph.files).not.toContain("face-detect/dist/yunet.js");
+    // The CNN's graph is written in the page by the reader and writer Node runs (no model.onnx is shipped).
+    expect(graph.files).toEqual(expect.arrayContaining(["cnn/dist/model-data.js", "cnn/dist/onnx/layers-to-onnx.js", "runtime/dist/onnx/onnx-model.js"]));
+    expect(graph.files).not.toContain("cnn/dist/model-files.js");
     // onnxruntime-web/webgpu: imported by @fer/runtime/web only when an app opts into WebGPU.
     expect([...graph.externals].sort()).toEqual(["onnxruntime-web/wasm", "onnxruntime-web/webgpu"]);
   });

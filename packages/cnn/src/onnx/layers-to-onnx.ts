@@ -1,6 +1,6 @@
 import type { CnnDescription, CnnWeight, DescribedLayer } from "./cnn-description.js";
 import { batchNormWeights, layerGraph, requiredWeight } from "./layer-graph.js";
-import { OnnxGraphBuilder } from "@fer/runtime";
+import { OnnxGraphBuilder } from "@fer/runtime/onnx";
 
 /** Names of the ONNX graph's input and outputs: every Dense layer's output (after its activation) is an output. */
 export interface OnnxCnnOutputs {

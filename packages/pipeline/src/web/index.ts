@@ -21,7 +21,7 @@ export interface WebPipelineOptions {
   engine?: WebEngineOptions;
   /** YuNet's options and model URL (default: the model shipped in `@fer/face-detect`). */
   detector?: WebYunetOptions;
-  /** The CNN's model and web.json URLs (default: the model shipped in `@fer/cnn`). */
+  /** The URLs of the CNN's model.json, weight files and card.json (default: the model shipped in `@fer/cnn`). */
   cnn?: LoadWebCnnOptions;
   /** The fast head file (default: `fast-head.json.gz` shipped in this package). */
   head?: string | URL;
