@@ -8,17 +8,8 @@ export {
 } from "./backend/select-backend.js";
 export { ensureBackend } from "./backend/ensure-backend.js";
 export { registerWasmGradientKernels } from "./backend/wasm-gradients.js";
-export { type OnnxAttribute, type OnnxDim, OnnxGraphBuilder } from "./onnx/onnx-model.js";
-export {
-  type OnnxConstant,
-  type OnnxElemType,
-  OnnxModelError,
-  type OnnxModelGraph,
-  type OnnxNode,
-  type OnnxNodeAttribute,
-  type OnnxValueInfo,
-  readOnnxModel,
-} from "./onnx/onnx-reader.js";
+// The ONNX writer and reader: the public entry @fer/runtime/onnx, whose named exports are listed there.
+export * from "./onnx/index.js";
 export {
   createCpuSession,
   EngineError,
