@@ -35,6 +35,7 @@ export { stratifiedSplit, type SplitOptions } from "./split.js";
 export { seededRandom, shuffleInPlace } from "./random.js";
 export { subsetDataset, concatDatasets, classCounts } from "./dataset-ops.js";
 export { argmaxRows } from "./argmax.js";
+export { accuracy } from "./accuracy.js";
 export {
   findUnhelpfulImages,
   findDuplicateGroups,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { argmaxRows, classCounts, concatDatasets, EMOTIONS, findCrossDuplicates, findUnhelpfulImages, stratifiedSplit, subsetDataset, type FaceDataset } from "../src/index.js";
+import { accuracy, argmaxRows, classCounts, concatDatasets, EMOTIONS, findCrossDuplicates, findUnhelpfulImages, stratifiedSplit, subsetDataset, type FaceDataset } from "../src/index.js";
 import { ferFiles, ferTest, loadGray } from "./helpers.js";
 
 function labelsOf(counts: number[]): Uint8Array {
@@ -108,5 +108,18 @@ describe("argmaxRows", () => {
     expect(Array.from(argmaxRows([-3, 2, 0, 9, 1, 1, 0, 5, 5, 5, 5, 5, 5, 6], EMOTIONS.length))).toEqual([3, 6]);
     expect(argmaxRows(new Float32Array(0), 0)).toHaveLength(0);
     expect(() => argmaxRows([1, 2], 300)).toThrow(RangeError);
+  });
+});
+
+describe("accuracy", () => {
+  it("is the fraction of equal labels of a real dataset's labels, and refuses empty or unequal lists", async () => {
+    const ds = await realDataset(2);
+    const labels = ds.labels;
+    expect(accuracy(labels, labels)).toBe(1);
+    const shifted = Uint8Array.from(labels, (l, i) => (i % 4 === 0 ? (l + 1) % EMOTIONS.length : l));
+    const expected = Array.from(labels).filter((_, i) => i % 4 !== 0).length / labels.length;
+    expect(accuracy(shifted, labels)).toBeCloseTo(expected, 12);
+    expect(() => accuracy(new Uint8Array(0), new Uint8Array(0))).toThrow(RangeError);
+    expect(() => accuracy(labels.subarray(1), labels)).toThrow(RangeError);
   });
 });
