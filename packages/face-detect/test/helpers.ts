@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Box, Image } from "@fer/preprocess";
+import { seededRandom, type Box, type Image } from "@fer/preprocess";
 import { decodeImage } from "@fer/preprocess/node";
 import { iou } from "../src/boxes.js";
 
@@ -17,18 +17,6 @@ export function loadPhoto(name: string): Promise<Image> {
   return decodeImage(path.join(PHOTOS_DIR, name));
 }
 
-/** A tiny deterministic PRNG (mulberry32) for generated test images. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A uniform image of one value. */
 export function blankImage(width: number, height: number, channels: 1 | 3 | 4, value = 128): Image {
   return { width, height, channels, data: new Uint8Array(width * height * channels).fill(value) };
@@ -36,7 +24,7 @@ export function blankImage(width: number, height: number, channels: 1 | 3 | 4, v
 
 /** Uniform random noise. */
 export function noiseImage(width: number, height: number, channels: 1 | 3 | 4, seed = 1): Image {
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const data = new Uint8Array(width * height * channels);
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
   return { width, height, channels, data };
