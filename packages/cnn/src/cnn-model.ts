@@ -131,7 +131,10 @@ export interface EvaluateCnnOptions {
   readonly mirrorAverage?: boolean;
 }
 
-/** Accuracy of a model on a labelled dataset, with the predictions. */
+/**
+ * Accuracy of a model on a labelled dataset, with the predictions.
+ * @throws RangeError for a dataset without images (an evaluation that scored nothing has no accuracy).
+ */
 export async function evaluateCnn(cnn: FerCnn, data: FaceDataset, options: EvaluateCnnOptions = {}): Promise<{ accuracy: number; predicted: Uint8Array; labels: Uint8Array }> {
   const labels = labelsForModel(cnn, data);
   let predicted: Uint8Array;

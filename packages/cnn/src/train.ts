@@ -580,7 +580,8 @@ export async function trainCnn(data: FaceDataset, options: TrainOptions): Promis
     const validate = async () => {
       const { values, width } = await validationScores(engine, model, validationFaces!, validation!.count, size, requestedWorkers);
       const predicted = argmaxRows(values, width);
-      return { fer2013: accuracy(predicted, validation!.labels), ferplus: validationVotes === undefined ? undefined : ferPlusAccuracy(predicted, validationVotes) };
+      // A split too small to hold a validation image (a few images per class) scores 0, as it always has.
+      return { fer2013: validation!.count === 0 ? 0 : accuracy(predicted, validation!.labels), ferplus: validationVotes === undefined ? undefined : ferPlusAccuracy(predicted, validationVotes) };
     };
     let improved = r.finalFit;
     const saveBest = async () => {
